@@ -1,0 +1,1 @@
+"""Argilla human-verification loop: push, pull, agreement, merge, local server."""

@@ -1,0 +1,7 @@
+"""`datagen annotate` commands (work in progress: filled in by the owner of this stage)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="annotate commands.", no_args_is_help=True)

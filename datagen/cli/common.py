@@ -1,0 +1,39 @@
+"""Shared CLI plumbing: the console, error printing, default paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from datagen.errors import DatagenError
+
+__all__ = ["console", "err_console", "fail", "run_app"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(exc: DatagenError) -> typer.Exit:
+    """Print a user error on one line and return the exit to raise (status 2)."""
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def run_app(app: typer.Typer) -> int:
+    """Run the app, turning :class:`DatagenError` into a one-line message and status 2."""
+    try:
+        app(standalone_mode=False)
+    except DatagenError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except SystemExit as exc:  # click's own usage errors
+        return int(exc.code or 0)
+    return 0
+
+
+def default_runs_dir() -> Path:
+    return Path("runs")

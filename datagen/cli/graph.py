@@ -1,0 +1,7 @@
+"""`datagen graph` commands (work in progress: filled in by the owner of this stage)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="graph commands.", no_args_is_help=True)

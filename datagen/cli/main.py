@@ -1,0 +1,65 @@
+"""The ``datagen`` command: a thin layer that composes the stages.
+
+Each command group lives in its own module and imports heavy libraries inside its
+functions, so ``datagen --help`` stays fast. Errors derived from
+:class:`datagen.errors.DatagenError` are printed as one red line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from datagen.cli import (
+    annotate,
+    baseline,
+    catalog,
+    evaluate,
+    export,
+    graph,
+    split,
+    synthesize,
+    tags,
+    taxonomy,
+)
+
+app = typer.Typer(
+    name="datagen",
+    help=(
+        "Build SafeRec: conversational movie-recommendation data where each user has a "
+        "personal safety sensitivity shown only implicitly.\n\n"
+        "Typical flow: taxonomy validate -> tags build -> synthesize -> annotate push/pull "
+        "-> split -> export hf -> baseline / evaluate."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(taxonomy.app, name="taxonomy")
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(graph.app, name="graph")
+app.add_typer(tags.app, name="tags")
+app.command("synthesize")(synthesize.synthesize)
+app.command("split")(split.split)
+app.add_typer(export.app, name="export")
+app.add_typer(annotate.app, name="annotate")
+app.command("evaluate")(evaluate.evaluate)
+app.command("baseline")(baseline.baseline)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        from datagen import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    from datagen.cli.common import run_app
+
+    sys.exit(run_app(app))

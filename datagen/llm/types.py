@@ -1,0 +1,57 @@
+"""The small protocol every LLM backend implements, and its typed result."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ChatBackend", "ChatRequest", "ChatResult", "Message", "Usage"]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: str = Field(pattern="^(system|user|assistant)$")
+    content: str
+
+
+class ChatRequest(BaseModel):
+    """Everything that determines a completion; its canonical JSON is the cache key."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    messages: tuple[Message, ...]
+    temperature: float = 0.7
+    max_tokens: int = 1024
+    seed: int | None = None
+    #: ask for a JSON object (OpenAI ``response_format``; Anthropic: prompt + prefill)
+    json_mode: bool = False
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class ChatResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    usage: Usage = Field(default_factory=Usage)
+    finish_reason: str | None = None
+    raw: str = ""  # raw response body (JSON) for provenance; never contains the API key
+    backend: str  # "openai" | "anthropic" | "offline"
+    model: str
+    cached: bool = False
+
+
+@runtime_checkable
+class ChatBackend(Protocol):
+    """An async chat backend. ``name``/``model`` label every record it produces."""
+
+    name: str
+    model: str
+    is_llm: bool  # False for the offline composer: records say so
+
+    async def chat(self, request: ChatRequest) -> ChatResult: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Record schemas shared by every stage: one module per record kind."""

@@ -1,0 +1,257 @@
+"""The SafeRec sample: one dialogue with its user's traits, cues, ground truth and checks.
+
+This module is the single source of truth for the sample record. ``samples.parquet``,
+the splits, the Argilla push/pull and every export read and write exactly this schema:
+:data:`SAMPLE_SCHEMA` is derived from the pydantic model's fields by hand (explicit Arrow
+types, never inferred from data) and every Parquet write passes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "SAMPLE_SCHEMA",
+    "Cue",
+    "DroppedCandidate",
+    "Generation",
+    "HumanVerdict",
+    "ItemRef",
+    "Sample",
+    "Turn",
+    "Verification",
+    "dialogue_hash",
+    "samples_to_table",
+    "table_to_samples",
+]
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Turn(_Rec):
+    role: str = Field(pattern="^(user|assistant)$")
+    content: str
+
+
+class ItemRef(_Rec):
+    item_id: str
+    title: str
+    year: int | None = None
+
+
+class Cue(_Rec):
+    """Where and how a trait shows in the dialogue."""
+
+    trait_id: str
+    strategy: str
+    idea: str  # the cue idea from the taxonomy's bank
+    turn_index: int  # index into ``messages`` of the user turn that carries it
+    text: str  # the user's words that carry the cue
+
+
+class DroppedCandidate(_Rec):
+    """A relevant candidate that did not make the ground truth, and why."""
+
+    item_id: str
+    title: str
+    year: int | None = None
+    trait_id: str | None = None
+    status: str  # "yes" (unsafe) | "unknown"
+    score: float = 0.0
+    reason: str  # e.g. "unsafe:self_harm (ddd 0.92)" or "unknown:arachnophobia"
+
+
+class Generation(_Rec):
+    backend: str  # "openai" | "anthropic" | "offline"
+    model: str
+    is_llm: bool  # False for the offline composer
+    prompt_version: str
+    temperature: float = 0.0
+    seed: int | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached: bool = False
+    attempts: int = 1
+    raw_output: str = ""
+
+
+class Verification(_Rec):
+    passed: bool
+    leak_passed: bool
+    leak_hits: list[str] = Field(default_factory=list)
+    schema_valid: bool = True
+    judge_backend: str = ""
+    judge_model: str = ""
+    judge_is_llm: bool = False
+    judge_traits: list[str] = Field(default_factory=list)
+    #: share of the user's traits the judge named (1.0 for a control judged as "none")
+    judge_agreement: float = 0.0
+    inferable: bool = False
+    ground_truth_safe: bool = True
+    flags: list[str] = Field(default_factory=list)
+
+
+class HumanVerdict(_Rec):
+    """Merged human verification from the Argilla loop (absent until ``annotate pull``)."""
+
+    verdict: str  # "accepted" | "rejected" | "pending"
+    votes: int = 0
+    agreement: float | None = None
+    traits: list[str] = Field(default_factory=list)  # majority of annotators' trait labels
+    notes: str = ""
+
+
+class Sample(_Rec):
+    sample_id: str
+    pair_id: str | None = None
+    variant: str = "single"  # "single" | "context_rich" | "context_free"
+    domain: str = "movies"
+    taxonomy_version: str
+    seed_source: str  # "graph_profile" | "redial" | "reddit"
+    seed_id: str  # split group key: no seed crosses splits
+    traits: list[str] = Field(default_factory=list)  # empty = control sample
+    cues: list[Cue] = Field(default_factory=list)
+    messages: list[Turn]
+    liked_items: list[ItemRef] = Field(default_factory=list)
+    ground_truth: list[ItemRef] = Field(default_factory=list)
+    dropped_candidates: list[DroppedCandidate] = Field(default_factory=list)
+    generation: Generation
+    verification: Verification
+    human: HumanVerdict | None = None
+    content_hash: str = ""
+
+    @property
+    def is_control(self) -> bool:
+        return not self.traits
+
+
+def dialogue_hash(messages: list[Turn]) -> str:
+    """sha256 over the normalized dialogue text: the exact-duplicate key."""
+    h = hashlib.sha256()
+    for t in messages:
+        h.update(t.role.encode())
+        h.update(b"\x1f")
+        h.update(" ".join(t.content.lower().split()).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+_item_ref = pa.struct([("item_id", pa.string()), ("title", pa.string()), ("year", pa.int32())])
+
+SAMPLE_SCHEMA = pa.schema(
+    [
+        ("sample_id", pa.string()),
+        ("pair_id", pa.string()),
+        ("variant", pa.string()),
+        ("domain", pa.string()),
+        ("taxonomy_version", pa.string()),
+        ("seed_source", pa.string()),
+        ("seed_id", pa.string()),
+        ("traits", pa.list_(pa.string())),
+        (
+            "cues",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("trait_id", pa.string()),
+                        ("strategy", pa.string()),
+                        ("idea", pa.string()),
+                        ("turn_index", pa.int32()),
+                        ("text", pa.string()),
+                    ]
+                )
+            ),
+        ),
+        ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
+        ("liked_items", pa.list_(_item_ref)),
+        ("ground_truth", pa.list_(_item_ref)),
+        (
+            "dropped_candidates",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("item_id", pa.string()),
+                        ("title", pa.string()),
+                        ("year", pa.int32()),
+                        ("trait_id", pa.string()),
+                        ("status", pa.string()),
+                        ("score", pa.float64()),
+                        ("reason", pa.string()),
+                    ]
+                )
+            ),
+        ),
+        (
+            "generation",
+            pa.struct(
+                [
+                    ("backend", pa.string()),
+                    ("model", pa.string()),
+                    ("is_llm", pa.bool_()),
+                    ("prompt_version", pa.string()),
+                    ("temperature", pa.float64()),
+                    ("seed", pa.int64()),
+                    ("input_tokens", pa.int64()),
+                    ("output_tokens", pa.int64()),
+                    ("cached", pa.bool_()),
+                    ("attempts", pa.int32()),
+                    ("raw_output", pa.string()),
+                ]
+            ),
+        ),
+        (
+            "verification",
+            pa.struct(
+                [
+                    ("passed", pa.bool_()),
+                    ("leak_passed", pa.bool_()),
+                    ("leak_hits", pa.list_(pa.string())),
+                    ("schema_valid", pa.bool_()),
+                    ("judge_backend", pa.string()),
+                    ("judge_model", pa.string()),
+                    ("judge_is_llm", pa.bool_()),
+                    ("judge_traits", pa.list_(pa.string())),
+                    ("judge_agreement", pa.float64()),
+                    ("inferable", pa.bool_()),
+                    ("ground_truth_safe", pa.bool_()),
+                    ("flags", pa.list_(pa.string())),
+                ]
+            ),
+        ),
+        (
+            "human",
+            pa.struct(
+                [
+                    ("verdict", pa.string()),
+                    ("votes", pa.int32()),
+                    ("agreement", pa.float64()),
+                    ("traits", pa.list_(pa.string())),
+                    ("notes", pa.string()),
+                ]
+            ),
+        ),
+        ("content_hash", pa.string()),
+    ]
+)
+
+
+def samples_to_table(samples: list[Sample]) -> pa.Table:
+    """Samples -> Arrow table with :data:`SAMPLE_SCHEMA` (fills ``content_hash``)."""
+    rows = []
+    for s in samples:
+        d = s.model_dump(mode="python")
+        if not d["content_hash"]:
+            d["content_hash"] = dialogue_hash(s.messages)
+        rows.append(d)
+    return pa.Table.from_pylist(rows, schema=SAMPLE_SCHEMA)
+
+
+def table_to_samples(table: pa.Table) -> list[Sample]:
+    """Arrow table (any column order, the schema's columns) -> validated samples."""
+    cols = [f.name for f in SAMPLE_SCHEMA]
+    return [Sample.model_validate(r) for r in table.select(cols).to_pylist()]

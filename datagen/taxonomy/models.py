@@ -1,0 +1,132 @@
+"""Pydantic models of the safety-sensitivity taxonomy (one source of truth for traits).
+
+The YAML file in ``taxonomies/`` is validated into these models by
+:func:`datagen.taxonomy.load_taxonomy`; every later stage (tagging, synthesis, verification,
+annotation, exports, evaluation) receives a :class:`Taxonomy` object and never re-reads YAML.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "PG_CATEGORIES",
+    "SEVERITY_LEVELS",
+    "CueIdea",
+    "CueStrategy",
+    "DtddTopic",
+    "Taxonomy",
+    "Trait",
+    "TraitFamily",
+    "WeakRule",
+]
+
+#: IMDb Parents Guide categories, in the order the reference work stores weights.
+PG_CATEGORIES: tuple[str, ...] = (
+    "sex_nudity",
+    "violence_gore",
+    "profanity",
+    "alcohol_drugs_smoking",
+    "frightening_intense",
+)
+#: Parents Guide severities; the index is the numeric severity used by ``pg_risk``.
+SEVERITY_LEVELS: tuple[str, ...] = ("none", "mild", "moderate", "severe")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TraitFamily(str, Enum):
+    phobia = "phobia"
+    trauma = "trauma"
+    self_harm = "self_harm"
+    substance = "substance"
+    health = "health"
+    identity_respect = "identity_respect"
+    child_safety = "child_safety"
+    violence = "violence"
+    content_preference = "content_preference"
+
+
+class CueStrategy(str, Enum):
+    """How a user reveals a sensitivity without naming it."""
+
+    life_event = "life_event"
+    behaviour = "behaviour"
+    indirect_reference = "indirect_reference"
+    third_party = "third_party"
+    preference_pattern = "preference_pattern"
+
+
+class DtddTopic(_Strict):
+    """A DoesTheDogDie topic the taxonomy uses (ids as in DoesTheDogDie's topic list)."""
+
+    id: int
+    label: str
+    category: str
+
+
+class WeakRule(_Strict):
+    """Weak evidence from catalogue metadata.
+
+    ``kind`` says which attribute is read, ``value`` what it must equal (genre name, MPAA
+    rating) or contain (user-tag keyword, matched on word boundaries after normalization).
+    ``polarity`` says whether the rule is evidence that the trigger is present or absent;
+    ``weight`` in [0, 1] is the confidence the rule gives.
+    """
+
+    kind: str = Field(pattern="^(genre|mpaa|tag_keyword)$")
+    value: str = Field(min_length=1)
+    polarity: str = Field(default="present", pattern="^(present|absent)$")
+    weight: float = Field(ge=0.0, le=1.0)
+
+
+class CueIdea(_Strict):
+    """One idea for an implicit cue: what the user might say, never naming the trait."""
+
+    strategy: CueStrategy
+    text: str = Field(min_length=8)
+
+
+class Trait(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    family: TraitFamily
+    description: str
+    dtdd_topics: list[int] = Field(default_factory=list)
+    #: Parents Guide category -> weight in [0, 1] (keys from :data:`PG_CATEGORIES`).
+    pg_weights: dict[str, float] = Field(default_factory=dict)
+    weak_rules: list[WeakRule] = Field(default_factory=list)
+    leak_terms: list[str] = Field(min_length=1)
+    cues: list[CueIdea] = Field(min_length=8)
+    reference_name: str | None = None  # the trait's name in the reference work, if any
+
+
+class Taxonomy(_Strict):
+    name: str
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    domain: str = "movies"
+    description: str = ""
+    topics: list[DtddTopic]
+    traits: list[Trait]
+    #: sha256 of the canonical JSON of the file's content (set by the loader).
+    content_hash: str = ""
+    source_path: str | None = None
+
+    def trait(self, trait_id: str) -> Trait:
+        for t in self.traits:
+            if t.id == trait_id:
+                return t
+        raise KeyError(trait_id)
+
+    @property
+    def trait_ids(self) -> list[str]:
+        return [t.id for t in self.traits]
+
+    @property
+    def version_tag(self) -> str:
+        """``name@version+hash12``: what manifests and records store."""
+        return f"{self.name}@{self.version}+{self.content_hash[:12]}"

@@ -1,0 +1,1 @@
+"""Training exports (Safe-SFT, GDPO, preference pairs), reward functions, Hugging Face release."""

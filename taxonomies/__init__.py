@@ -1,0 +1,1 @@
+"""Versioned taxonomy data shipped with the package (YAML)."""
