@@ -31,6 +31,9 @@ class Item(BaseModel):
     sources: list[str] = Field(default_factory=list)
     #: ids of the item in other sources, e.g. {"movielens": "1", "redial": "75796"}
     external_ids: dict[str, str] = Field(default_factory=dict)
+    #: other titles the item is known under (original-language title, a merged duplicate's
+    #: title, MovieLens "a.k.a." titles); the resolver indexes them too
+    aliases: list[str] = Field(default_factory=list)
 
     @property
     def display(self) -> str:

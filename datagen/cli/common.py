@@ -24,7 +24,9 @@ def fail(exc: DatagenError) -> typer.Exit:
 def run_app(app: typer.Typer) -> int:
     """Run the app, turning :class:`DatagenError` into a one-line message and status 2."""
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
+        if isinstance(result, int):  # click returns typer.Exit's code instead of raising
+            return result
     except DatagenError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         return 2
@@ -32,6 +34,11 @@ def run_app(app: typer.Typer) -> int:
         return exc.exit_code
     except SystemExit as exc:  # click's own usage errors
         return int(exc.code or 0)
+    except typer.exceptions.TyperException as exc:  # usage errors, no arguments -> help
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(exc, "exit_code", 2))
     return 0
 
 

@@ -1,8 +1,124 @@
-"""`datagen evaluate` (work in progress: filled in by the owner of this stage)."""
+"""`datagen evaluate`: score prediction files on a split and compare them side by side."""
 
 from __future__ import annotations
 
+from pathlib import Path
 
-def evaluate() -> None:
-    """Not implemented yet."""
-    raise NotImplementedError
+import typer
+
+from datagen.cli.common import console, err_console, fail
+from datagen.errors import DatagenError, InputError
+
+__all__ = ["evaluate", "parse_ks"]
+
+_SHOWN = ("recall", "ndcg", "hit", "svr", "unknown")
+
+
+def parse_ks(text: str) -> list[int]:
+    """``"5,10,20"`` -> ``[5, 10, 20]``; anything else is a clear error."""
+    try:
+        ks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError as exc:
+        raise InputError(f"--k must be comma-separated integers, got {text!r}",
+                         field="k") from exc
+    if not ks or ks[0] < 1:
+        raise InputError(f"--k needs positive integers, got {text!r}", field="k")
+    return ks
+
+
+def _names(paths: list[Path]) -> list[str]:
+    """Model labels: file stems, made unique with the parent folder when stems collide."""
+    stems = [p.stem for p in paths]
+    return [f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in paths]
+
+
+def _print_table(report) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    from datagen.evaluate.report import format_value, headline_metrics
+
+    pct = int(report.confidence * 100)
+    table = Table(title=f"SafeRec {report.split}: {report.n_samples} samples "
+                        f"({pct}% bootstrap CI, {report.resamples} resamples)")
+    table.add_column("metric", style="bold")
+    for m in report.models:
+        table.add_column(m.name, justify="right")
+    for key in headline_metrics(report):
+        table.add_row(key, *[format_value(m.overall.metrics.get(key)) for m in report.models])
+    table.add_section()
+    for key in ("missing", "empty", "parse_failures", "titles_parsed", "titles_resolved"):
+        table.add_row(key, *[str(getattr(m.counts, key)) for m in report.models])
+    console.print(table)
+
+
+def evaluate(
+    predictions: list[Path] = typer.Option(
+        None, "--predictions", "-p", metavar="FILE...",
+        help="Prediction files (JSONL or Parquet): one record per sample with `sample_id` and "
+        "`text` (raw model output) or `titles` (a list). Several files are compared.",
+    ),
+    more: list[Path] = typer.Argument(
+        None, metavar="[FILE]...", show_default=False,
+        help="More prediction files (so `--predictions A.jsonl B.jsonl` works).",
+    ),
+    split: str = typer.Option("test", "--split", help="Split to score: train|validation|test."),
+    run_dir: Path = typer.Option(Path("runs/default"), "--run-dir",
+                                 help="Run folder holding splits/<split>.parquet."),
+    k: str = typer.Option("5,10,20", "--k", help="Cut-offs, comma-separated."),
+    out: Path = typer.Option(None, "--out",
+                             help="Output folder [default: <run-dir>/eval/<split>]."),
+    resamples: int = typer.Option(1000, "--bootstrap", min=0,
+                                  help="Bootstrap resamples for the 95% intervals (0 = none)."),
+    seed: int = typer.Option(0, "--seed", help="Bootstrap seed (same for every model)."),
+    catalogue: Path = typer.Option(None, "--catalogue",
+                                   help="Catalogue Parquet [default: the embedded films]."),
+    tags: Path = typer.Option(None, "--tags", help="item_tags.parquet [default: "
+                              "artifacts/item_tags.parquet, else rule tags built in memory]."),
+    as_json: bool = typer.Option(False, "--json", help="Print metrics.json to stdout instead "
+                                 "of the table."),
+) -> None:
+    """Score model recommendations on a SafeRec split: relevance, safety and hallucination.
+
+    Titles are pulled out of each answer with the project's one parser and matched with the
+    one title resolver; every item's trigger tag for the user's traits is yes / no / unknown.
+    Metrics at each K: Recall, NDCG (ideal over the full ground truth), hit rate, SVR
+    (violating / resolved items), unknown-rate; plus catalogue-match and hallucination rates,
+    per trait and for control samples, with seeded bootstrap 95% intervals. Writes
+    metrics.json, metrics.md and metrics.png.
+
+    Example: datagen evaluate --split test --predictions runs/default/predictions/graph.jsonl
+    runs/default/predictions/popularity.jsonl
+    """
+    files = [*(predictions or []), *(more or [])]
+    try:
+        if not files:
+            raise InputError("give at least one predictions file with --predictions",
+                             field="predictions")
+        report, paths = _run(files, split, run_dir, parse_ks(k), out, resamples, seed,
+                             catalogue, tags)
+    except DatagenError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    _print_table(report)
+    for kind, path in paths.items():
+        console.print(f"[dim]{kind}:[/] {path}")
+
+
+def _run(files, split, run_dir, ks, out, resamples, seed, catalogue_path, tags_path):  # type: ignore[no-untyped-def]
+    from datagen.catalogue.resolver import TitleResolver
+    from datagen.evaluate import evaluate_predictions, load_predictions, load_split, write_report
+    from datagen.evaluate.resources import load_catalogue, load_tag_index
+
+    bench = load_split(run_dir, split)
+    psets = [load_predictions(p, name) for p, name in zip(files, _names(files), strict=True)]
+    with err_console.status("loading catalogue, resolver and tags..."):
+        cat = load_catalogue(catalogue_path)
+        resolver = TitleResolver(cat)
+        tag_index, _ = load_tag_index(tags_path, cat)
+    with err_console.status(f"scoring {len(psets)} model(s) on {len(bench)} samples..."):
+        report = evaluate_predictions(bench, psets, resolver, tag_index, ks=ks,
+                                      resamples=resamples, seed=seed)
+    paths = write_report(report, out or Path(run_dir) / "eval" / split)
+    return report, paths

@@ -1,8 +1,176 @@
-"""`datagen synthesize` (work in progress: filled in by the owner of this stage)."""
+"""`datagen synthesize`: write SafeRec dialogues with implicit cues and safe ground truth."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
 
-def synthesize() -> None:
-    """Not implemented yet."""
-    raise NotImplementedError
+import typer
+
+from datagen.cli.common import console, err_console, fail
+from datagen.errors import ConfigError, DatagenError
+
+__all__ = ["synthesize"]
+
+def _progress(enabled: bool) -> tuple[Any, Any]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(TextColumn("[bold]synthesize"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]:>7.1f}/s"), TimeElapsedColumn(),
+                   TextColumn("ETA"), TimeRemainingColumn(),
+                   TextColumn("{task.fields[usage]}"), console=err_console,
+                   disable=not enabled, transient=False)
+    state: dict[str, Any] = {"task": None}
+
+    def update(done: int, total: int, usage: dict[str, Any] | None) -> None:
+        if state["task"] is None:
+            state["task"] = bar.add_task("synthesize", total=total, rate=0.0, usage="")
+        task = bar.tasks[state["task"]]
+        elapsed = task.elapsed or 1e-9
+        text = ""
+        if usage:
+            tokens = int(usage["input_tokens"]) + int(usage["output_tokens"])
+            text = f"{tokens:,} tok ${float(usage['cost_usd']):.4f} hits {usage['cache_hits']}"
+        bar.update(state["task"], completed=done, rate=done / elapsed, usage=text)
+
+    return bar, update
+
+
+def _summary(stats: dict[str, Any], run_dir: Path, skipped: int) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"synthesis run {run_dir}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    gen = f"{stats['backend']} / {stats['model']} ({'LLM' if stats['is_llm'] else 'not an LLM'})"
+    judge = (f"{stats['judge_backend']} / {stats['judge_model']} "
+             f"({'LLM' if stats['judge_is_llm'] else 'heuristic, not an LLM'})")
+    rows = [("generator", gen), ("judge", judge), ("planned", stats["planned"]),
+            ("samples", stats["samples"]), ("verified", stats["verified"]),
+            ("failed verification", stats["failed_verification"]),
+            ("rejects", stats["rejects"])]
+    rows += [(f"  {k}", v) for k, v in stats.items() if k.startswith("dropped_")]
+    rows += [(f"  {k}", v) for k, v in stats.items() if k.startswith("flag_")]
+    rows += [("skipped (resumed)", skipped),
+             ("tokens in / out", f"{stats['tokens']['input']:,} / {stats['tokens']['output']:,}"),
+             ("cost (USD)", f"{stats['cost_usd']:.4f}"),
+             ("cached samples", stats["cached_samples"]),
+             ("elapsed (s)", f"{stats['duration_s']:.1f}")]
+    for name, value in rows:
+        table.add_row(name, str(value))
+    console.print(table)
+
+
+def synthesize(
+    n: int = typer.Option(400, "--n", help="Users to plan (pairs: 2 samples each)."),
+    seed: int = typer.Option(13, help="Plan seed: same seed, same samples."),
+    seed_source: str = typer.Option("graph", help="graph | redial | reddit."),
+    seed_file: Path | None = typer.Option(None, help="ReDial or Reddit-Movie-style JSONL."),
+    redial_movies: Path | None = typer.Option(
+        None, help="ReDial movies_with_mentions.csv (default: next to --seed-file)."),
+    traits_per_user: str = typer.Option(
+        "0:0.2,1:0.6,2:0.2", help="Traits per user -> weight; 0 = control sample."),
+    control_share: float | None = typer.Option(
+        None, min=0.0, max=1.0, help="Override the weight of 0 traits (controls)."),
+    pairs: bool = typer.Option(False, "--pairs", help="Also emit context-free twins (pair_id)."),
+    backend: str = typer.Option("offline", help="offline | openai | anthropic."),
+    model: str | None = typer.Option(None, help="Model name (required for LLM backends)."),
+    base_url: str | None = typer.Option(None, help="OpenAI-compatible server, e.g. "
+                                        "http://127.0.0.1:8000/v1 (vLLM, Ollama, llama.cpp)."),
+    judge_backend: str = typer.Option("offline", help="offline (heuristic) | openai | "
+                                      "anthropic."),
+    judge_model: str | None = typer.Option(None, help="Judge model (default: --model)."),
+    temperature: float = typer.Option(0.8, help="Sampling temperature of the generator."),
+    unknown_policy: str = typer.Option(
+        "exclude", help="exclude (unknown is not safe) | allow (recorded in the manifest)."),
+    gt_min: int = typer.Option(3, help="Fewer safe items -> reject."),
+    gt_max: int = typer.Option(10, help="Ground-truth items kept per sample."),
+    candidate_pool: int = typer.Option(60, help="Relevant candidates checked per user."),
+    concurrency: int = typer.Option(16, help="Entries in flight at once."),
+    max_failure_rate: float = typer.Option(0.5, help="Abort above this generation failure "
+                                           "rate (shards are kept)."),
+    drop_failed: bool = typer.Option(False, "--drop-failed", help="Move samples that fail "
+                                     "verification to rejects.parquet."),
+    run_dir: Path = typer.Option(Path("runs/default"), help="Run directory."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --run-dir."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run."),
+    taxonomy: Path | None = typer.Option(None, help="Taxonomy YAML (default: embedded)."),
+    catalogue: Path | None = typer.Option(None, help="Saved catalogue Parquet (default: "
+                                          "embedded bokeh films)."),
+    tags: Path | None = typer.Option(None, help="item_tags.parquet (default: artifacts/"
+                                     "item_tags.parquet, else built in memory)."),
+    graph: Path | None = typer.Option(None, help="graph.json (default: artifacts/graph.json, "
+                                      "else built in memory)."),
+    cache: Path | None = typer.Option(None, help="LLM response cache (default: "
+                                      "<run-dir>/../llm_cache.sqlite)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache LLM responses."),
+    price_in: float = typer.Option(0.0, help="USD per 1M input tokens (for stats)."),
+    price_out: float = typer.Option(0.0, help="USD per 1M output tokens (for stats)."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    json_out: bool = typer.Option(False, "--json", help="Print stats.json to stdout."),
+) -> None:
+    """Synthesize SafeRec dialogues: implicit cues, safe ground truth, verification.
+
+    Defaults: offline backend (a labelled template composer, not an LLM), offline judge,
+    embedded taxonomy and bokeh catalogue, 400 users, 20% controls -> runs/default with
+    manifest.json, shards/, samples.parquet, rejects.parquet and stats.json.
+
+    Examples:
+
+      datagen synthesize   (offline, 400 users -> runs/default)
+
+      datagen synthesize --backend openai --model gpt-4o-mini --n 2000 --concurrency 32
+
+      datagen synthesize --backend openai --base-url http://127.0.0.1:8000/v1 --model M
+
+      datagen synthesize --seed-source redial --seed-file data/redial/test_data.jsonl
+
+      datagen synthesize --resume   (continue a killed run with the same options)
+
+    Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY and never reach the run folder.
+    """
+    from pydantic import ValidationError
+
+    from datagen.synth.config import SynthConfig, parse_trait_counts
+    from datagen.synth.runner import synthesize as run
+
+    try:
+        counts = parse_trait_counts(traits_per_user)
+        if control_share is not None:
+            rest = sum(v for k, v in counts.items() if k) or 1.0
+            counts = {k: (v / rest) * (1 - control_share) for k, v in counts.items() if k}
+            counts[0] = control_share
+        try:
+            config = SynthConfig(
+                n=n, seed=seed, seed_source=seed_source, seed_path=seed_file,
+                redial_movies=redial_movies, trait_counts=counts, pair_variants=pairs,
+                backend=backend, model=model, base_url=base_url, judge_backend=judge_backend,
+                judge_model=judge_model, temperature=temperature, unknown_policy=unknown_policy,
+                gt_min=gt_min, gt_max=gt_max, candidate_pool=candidate_pool,
+                concurrency=concurrency, max_failure_rate=max_failure_rate,
+                drop_failed=drop_failed, run_dir=run_dir, resume=resume, overwrite=overwrite,
+                taxonomy_path=taxonomy, catalogue_path=catalogue, tags_path=tags,
+                graph_path=graph, cache_path=cache, no_cache=no_cache,
+                price_input_per_mtok=price_in, price_output_per_mtok=price_out,
+                progress=not no_progress)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "options"
+            raise ConfigError(f"invalid option {where}: {first['msg']}") from None
+        bar, update = _progress(not no_progress and not json_out)
+        with bar:
+            result = run(config, progress=update)
+    except DatagenError as exc:
+        raise fail(exc) from None
+    if json_out:
+        typer.echo(json.dumps(result.stats, indent=2, sort_keys=True))
+    else:
+        _summary(result.stats, result.run_dir, result.skipped)

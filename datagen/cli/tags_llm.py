@@ -1,8 +1,207 @@
-"""`datagen tags llm` (work in progress: filled in by the owner of LLM tagging)."""
+"""`datagen tags llm`: tag films with DoesTheDogDie topics by asking an LLM (cached).
+
+Registered as ``datagen tags llm`` by :mod:`datagen.cli.tags`. The work is done by
+:mod:`datagen.tags.llm_tagging`; this module builds the backend, shows progress, writes the
+evidence file (and the failures beside it) and prints a summary.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-def tags_llm() -> None:
-    """Not implemented yet."""
-    raise NotImplementedError
+import typer
+
+from datagen.cli.common import console, err_console, fail
+from datagen.errors import DatagenError, InputError
+
+if TYPE_CHECKING:
+    from datagen.tags.llm_tagging import ItemOutcome
+
+__all__ = ["tags_llm"]
+
+
+def tags_llm(
+    model: str = typer.Option(..., "--model", help="Model name, e.g. gpt-4o-mini, "
+                              "claude-3-5-haiku-latest, or the name a local server serves."),
+    backend: str = typer.Option("openai", "--backend", help="openai (also vLLM, Ollama, "
+                                "llama.cpp via --base-url) or anthropic."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Server URL, e.g. "
+                                        "http://127.0.0.1:8000/v1 for an OpenAI-compatible "
+                                        "server. Default: the vendor's API."),
+    api_key_file: Path | None = typer.Option(None, "--api-key-file", help="File holding the "
+                                             "key (bare, or 'api_key: ...'). Default: "
+                                             "OPENAI_API_KEY / ANTHROPIC_API_KEY."),
+    titles: list[str] = typer.Option([], "--titles", help="Films to tag, 'Title (Year)'; "
+                                     "repeat the option. Resolved with the catalogue's title "
+                                     "resolver. Default: the catalogue's films by popularity."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Tag at most N films."),
+    out: Path = typer.Option(Path("artifacts/llm_evidence.parquet"), "--out",
+                             help="Evidence file (.parquet or .jsonl) for "
+                             "`datagen tags build --evidence FILE`."),
+    cache: Path = typer.Option(Path("artifacts/llm_cache.sqlite"), "--cache",
+                               help="SQLite response cache: a rerun makes zero calls."),
+    catalogue_path: Path | None = typer.Option(None, "--catalogue", help="Catalogue Parquet "
+                                               "(from `datagen catalog build`). Default: the "
+                                               "embedded catalogue."),
+    taxonomy_path: Path | None = typer.Option(None, "--taxonomy", help="Taxonomy YAML whose "
+                                              "topics are asked about. Default: embedded."),
+    confidence: float = typer.Option(0.7, "--confidence", min=0.0, max=1.0,
+                                     help="Confidence given to each LLM answer."),
+    concurrency: int = typer.Option(16, "--concurrency", min=1, help="Requests in flight."),
+    rpm: float | None = typer.Option(None, "--rpm", help="Requests-per-minute limit."),
+    tpm: float | None = typer.Option(None, "--tpm", help="Tokens-per-minute limit."),
+    max_retries: int = typer.Option(6, "--max-retries", min=0,
+                                    help="Retries on 429 / 5xx / timeouts per request."),
+    timeout: float = typer.Option(60.0, "--timeout", help="Seconds per HTTP request."),
+    no_json_format: bool = typer.Option(False, "--no-json-format", help="Do not send "
+                                        "response_format (servers that reject it)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+) -> None:
+    """Ask an LLM which DoesTheDogDie topics each film contains; write them as evidence.
+
+    Each answer becomes evidence rows (source llm:<model>, polarity present/absent, topic id,
+    the given confidence); topics the model is unsure of stay unknown. Unusable answers are
+    retried, then listed in <out>.failures.jsonl. Responses are cached in --cache.
+
+    Example: datagen tags llm --model gpt-4o-mini --titles "Alien (1979)" --titles "Up (2009)"
+    --out artifacts/llm_evidence.parquet ; then datagen tags build --evidence
+    artifacts/llm_evidence.parquet
+    """
+    from datagen.llm import BackendConfig
+    from datagen.tags.llm_tagging import LlmTaggingOptions
+
+    try:
+        if backend not in ("openai", "anthropic"):
+            raise InputError(f"unknown backend {backend!r} (openai or anthropic)",
+                             field="--backend")
+        config = BackendConfig(
+            kind=backend, model=model, base_url=base_url, api_key_file=api_key_file,  # type: ignore[arg-type]
+            concurrency=concurrency, requests_per_minute=rpm, tokens_per_minute=tpm,
+            max_retries=max_retries, timeout=timeout, json_response_format=not no_json_format,
+        )
+        options = LlmTaggingOptions(confidence=confidence, workers=max(concurrency, 1) * 2)
+        summary = _run(config, options, titles, limit, out, cache, catalogue_path,
+                       taxonomy_path, show_progress=not as_json)
+    except DatagenError as exc:
+        raise fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(summary, sort_keys=True))
+    else:
+        _print_summary(summary)
+
+
+def _load_inputs(catalogue_path: Path | None, taxonomy_path: Path | None) -> tuple[Any, Any]:
+    from datagen.catalogue import Catalogue, load_default_catalogue
+    from datagen.taxonomy import load_taxonomy
+
+    catalogue = Catalogue.load(catalogue_path) if catalogue_path else load_default_catalogue()
+    return catalogue, load_taxonomy(taxonomy_path)
+
+
+def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: Path,
+         cache_path: Path, catalogue_path: Path | None, taxonomy_path: Path | None,
+         *, show_progress: bool) -> dict[str, Any]:
+    import asyncio
+
+    from datagen.llm import CachedBackend, ResponseCache, UsageMeter, make_backend
+    from datagen.tags.evidence import write_evidence_file
+    from datagen.tags.llm_tagging import select_items, tag_items
+
+    if out.suffix not in (".parquet", ".jsonl"):
+        raise InputError("evidence files end in .parquet or .jsonl", file=out, field="--out")
+    catalogue, taxonomy = _load_inputs(catalogue_path, taxonomy_path)
+    items = select_items(catalogue, titles, limit)
+    meter = UsageMeter()
+    with ResponseCache(cache_path) as cache:
+        chat = CachedBackend(make_backend(config, meter=meter), cache)
+        bar, on_done = _progress(len(items), meter, show_progress)
+
+        async def run() -> list[ItemOutcome]:
+            try:
+                return await tag_items(chat, items, taxonomy.topics, options, on_done=on_done)
+            finally:
+                await chat.aclose()
+
+        with bar:
+            outcomes = asyncio.run(run())
+    evidence = [e for o in outcomes for e in o.evidence]
+    write_evidence_file(evidence, out)
+    failures_path = _write_failures(outcomes, out)
+    return _summary(config, taxonomy, outcomes, evidence, out, failures_path, meter)
+
+
+def _progress(total: int, meter: Any, enabled: bool) -> tuple[Any, Any]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(TextColumn("[bold]tags llm"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                   TextColumn("{task.fields[usage]}"), console=err_console,
+                   disable=not enabled)
+    task = bar.add_task("tags llm", total=total, usage="")
+
+    def on_done(_outcome: ItemOutcome) -> None:
+        snap = meter.snapshot()
+        usage = (f"{snap['input_tokens'] + snap['output_tokens']:,} tok "
+                 f"${snap['cost_usd']:.4f} cache hits {snap['cache_hits']}")
+        bar.update(task, advance=1, usage=usage)
+
+    return bar, on_done
+
+
+def _write_failures(outcomes: list[ItemOutcome], out: Path) -> Path | None:
+    from datagen.parquet_io import atomic_write_bytes
+
+    failed = [o for o in outcomes if o.status == "failed"]
+    path = out.with_name(out.name + ".failures.jsonl")
+    if not failed:
+        path.unlink(missing_ok=True)
+        return None
+    lines = [json.dumps({"item_id": o.item_id, "reason": o.reason, "raw": o.raw[:2000]},
+                        ensure_ascii=False) for o in failed]
+    return atomic_write_bytes(("\n".join(lines) + "\n").encode(), path)
+
+
+def _summary(config: Any, taxonomy: Any, outcomes: list[ItemOutcome], evidence: list[Any],
+             out: Path, failures_path: Path | None, meter: Any) -> dict[str, Any]:
+    usage = meter.snapshot()
+    return {
+        "backend": config.kind, "model": config.model, "taxonomy": taxonomy.version_tag,
+        "films": len(outcomes),
+        "ok": sum(o.status == "ok" for o in outcomes),
+        "repaired": sum(o.status == "repaired" for o in outcomes),
+        "failed": sum(o.status == "failed" for o in outcomes),
+        "evidence_rows": len(evidence),
+        "present": sum(e.polarity == "present" for e in evidence),
+        "absent": sum(e.polarity == "absent" for e in evidence),
+        "out": str(out), "failures_file": str(failures_path) if failures_path else None,
+        "calls": usage["calls"], "cache_hits": usage["cache_hits"], "retries": usage["retries"],
+        "input_tokens": usage["input_tokens"], "output_tokens": usage["output_tokens"],
+        "cost_usd": usage["cost_usd"], "priced": usage["priced"],
+    }
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"LLM tagging: {summary['backend']} / {summary['model']}",
+                  show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key in ("films", "ok", "repaired", "failed", "evidence_rows", "present", "absent",
+                "calls", "cache_hits", "retries", "input_tokens", "output_tokens"):
+        table.add_row(key.replace("_", " "), f"{summary[key]:,}")
+    cost = f"${summary['cost_usd']:.4f}" + ("" if summary["priced"] else " (model unpriced)")
+    table.add_row("cost", cost)
+    table.add_row("evidence file", summary["out"])
+    if summary["failures_file"]:
+        table.add_row("failures", summary["failures_file"])
+    console.print(table)

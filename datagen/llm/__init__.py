@@ -1,0 +1,31 @@
+"""The LLM layer: one async chat protocol, SDK backends, a response cache, usage accounting.
+
+``make_backend(BackendConfig(kind="openai", model=...))`` gives a backend with retries,
+concurrency and rate limits; ``CachedBackend(backend, ResponseCache(path))`` makes reruns
+free; ``UsageMeter.snapshot()`` feeds ``stats.json``. :mod:`datagen.llm.fake_server` is a
+test double of the OpenAI and Anthropic HTTP APIs (not an LLM).
+"""
+
+from __future__ import annotations
+
+from datagen.llm.cache import CachedBackend, ResponseCache, cache_key
+from datagen.llm.config import DEFAULT_PRICES, BackendConfig, Prices
+from datagen.llm.factory import make_backend
+from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message, Usage
+from datagen.llm.usage import UsageMeter
+
+__all__ = [
+    "DEFAULT_PRICES",
+    "BackendConfig",
+    "CachedBackend",
+    "ChatBackend",
+    "ChatRequest",
+    "ChatResult",
+    "Message",
+    "Prices",
+    "ResponseCache",
+    "Usage",
+    "UsageMeter",
+    "cache_key",
+    "make_backend",
+]

@@ -42,6 +42,8 @@ class ChatResult(BaseModel):
     backend: str  # "openai" | "anthropic" | "offline"
     model: str
     cached: bool = False
+    #: HTTP attempts the backend made for this result (1 = no retry; cache hits keep the original)
+    attempts: int = 1
 
 
 @runtime_checkable

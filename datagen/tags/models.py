@@ -8,20 +8,20 @@ whose status is ``yes``, ``no`` or ``unknown``; no evidence means ``unknown``, n
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["Evidence", "FusionPolicy", "ItemTraitTag", "TagStatus", "UnknownPolicy"]
 
 
-class TagStatus(str, Enum):
+class TagStatus(StrEnum):
     yes = "yes"
     no = "no"
     unknown = "unknown"
 
 
-class UnknownPolicy(str, Enum):
+class UnknownPolicy(StrEnum):
     """What a consumer does with ``unknown`` items (ground truth, rewards, metrics)."""
 
     exclude = "exclude"  # unknown is not safe: drop from ground truth / count separately
@@ -54,15 +54,24 @@ class Evidence(BaseModel):
 
 
 class FusionPolicy(BaseModel):
-    """How evidence becomes yes / no / unknown. Defaults reproduce the reference policy."""
+    """How evidence becomes yes / no / unknown. Defaults reproduce the reference policy.
+
+    ``final = max(ddd_hit, pg_risk, present rule / user-tag / LLM confidences)``; ``yes`` when
+    ``final >= unsafe_threshold``. ``no`` needs affirmative absence evidence and nothing at
+    or above ``present_blocks_no``; anything else is ``unknown``. See docs/tags.md.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     unsafe_threshold: float = Field(default=0.66, ge=0.0, le=1.0)
+    #: a DDD topic is a clear yes (or clear no) when that side has at least this vote share
     ddd_clear_yes: float = Field(default=0.75, ge=0.5, le=1.0)
     ddd_min_votes: int = Field(default=1, ge=1)
     #: minimum confidence of an "absent" observation for it to make the status "no"
     absent_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: present evidence at or above this confidence keeps a pair out of "no" even when
+    #: absence evidence exists (conflicting signals stay "unknown"); 1.0 disables the guard
+    present_blocks_no: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class ItemTraitTag(BaseModel):

@@ -7,7 +7,8 @@ annotation, exports, evaluation) receives a :class:`Taxonomy` object and never r
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,7 +40,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TraitFamily(str, Enum):
+class TraitFamily(StrEnum):
     phobia = "phobia"
     trauma = "trauma"
     self_harm = "self_harm"
@@ -51,7 +52,7 @@ class TraitFamily(str, Enum):
     content_preference = "content_preference"
 
 
-class CueStrategy(str, Enum):
+class CueStrategy(StrEnum):
     """How a user reveals a sensitivity without naming it."""
 
     life_event = "life_event"
@@ -98,7 +99,7 @@ class Trait(_Strict):
     description: str
     dtdd_topics: list[int] = Field(default_factory=list)
     #: Parents Guide category -> weight in [0, 1] (keys from :data:`PG_CATEGORIES`).
-    pg_weights: dict[str, float] = Field(default_factory=dict)
+    pg_weights: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
     weak_rules: list[WeakRule] = Field(default_factory=list)
     leak_terms: list[str] = Field(min_length=1)
     cues: list[CueIdea] = Field(min_length=8)

@@ -1,0 +1,172 @@
+"""Pull title strings out of free-form model output (pure, no catalogue needed).
+
+Rewards and evaluation call :func:`extract_titles` on what a model wrote and pass each string
+to the one :class:`~datagen.catalogue.resolver.TitleResolver`. Handled shapes:
+
+* numbered and bulleted lists: ``1.``, ``1)``, ``(1)``, ``-``, ``*``, ``•``;
+* markdown bold/italics/code and surrounding quotes;
+* an explanation after the title: ``Title (Year) - because...``, ``Title (Year): reason``,
+  ``**Title**: reason``, ``Title - a tense thriller about...``;
+* one line holding a comma/semicolon separated list;
+* ``Title (Year)`` mentions, quoted or bold titles inside prose; prose lines without a title
+  are skipped.
+
+Years stay attached as ``"Title (Year)"`` so the resolver can use them. Duplicates (same text,
+ignoring case) are dropped, first occurrence wins.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["extract_titles"]
+
+_LIST_MARKER = re.compile(r"^\s*(?:(?:\(?\d{1,3}[.)\]:]|#\d{1,3}[.):]?)|[-*•·‣◦–—+>])\s+")
+_YEAR_GROUP = r"[(\[]\s*(?:1[89]\d\d|20\d\d)\s*[)\]]"
+_TITLE_YEAR = re.compile(rf"^(?P<title>.+?)\s*(?P<year>{_YEAR_GROUP})")
+_EMPHASIS = re.compile(r"(\*\*|__)(?P<inner>.+?)\1")
+_QUOTED = re.compile(r"[\"“](?P<inner>[^\"“”]{1,120})[\"”]")
+_MARKUP_CHARS = "*_`#>"
+_QUOTES = "\"'“”‘’«»"
+_PROSE_SPLIT = re.compile(r"\s+[-–—]\s+|:\s+|\s+\|\s+")
+_CAP_WORD = r"[A-Z0-9À-ÖØ-Þ][\w'’.&!?-]*"
+_CONNECTOR = r"(?:of|the|a|an|and|in|on|to|for|with|at|from|by|or|vs\.?|&|[–—-])"
+_IN_PROSE = re.compile(
+    rf"(?P<title>{_CAP_WORD}(?:[:,]?\s+(?:{_CAP_WORD}|{_CONNECTOR}))*)\s*(?P<year>{_YEAR_GROUP})"
+)
+_MAX_TITLE_WORDS = 14
+_LIST_GLUE = re.compile(r"^\s*(?:[,;]|and\b|or\b)\s*", re.IGNORECASE)
+_LEADING_FILLER = re.compile(
+    r"^(?:i(?:'d| would)? (?:recommend|suggest)|try|watch|check out|how about|maybe|also|"
+    r"and|or|you might (?:like|enjoy))\s+", re.IGNORECASE)
+
+
+def _strip_markup(text: str) -> str:
+    text = _EMPHASIS.sub(lambda m: m.group("inner"), text)
+    text = text.replace("*", "").replace("`", "")
+    text = text.strip().strip(_MARKUP_CHARS).strip()
+    if len(text) > 1 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        text = text[1:-1].strip()
+    return text
+
+
+def _looks_like_prose(text: str) -> bool:
+    words = text.split()
+    if not words:
+        return False
+    lower = sum(1 for word in words if word[:1].islower())
+    return text[0].islower() or text.rstrip().endswith((".", "!", "?")) or (
+        len(words) >= 4 and lower * 2 >= len(words))
+
+
+def _title_of_item(item: str) -> str | None:
+    """The title in one list item or short line, or None for prose."""
+    emphasis = _EMPHASIS.search(item)
+    if emphasis and emphasis.start() <= 2:
+        title = _strip_markup(emphasis.group("inner"))
+        rest = item[emphasis.end():].lstrip()
+        year = re.match(_YEAR_GROUP, rest)
+        if year and not re.search(_YEAR_GROUP, title):
+            title = f"{title} {year.group(0)}"
+        return _finish(title)
+    text = _strip_markup(item)
+    match = _TITLE_YEAR.match(text)
+    if match:
+        return _finish(f"{_strip_markup(match.group('title'))} {match.group('year')}")
+    parts = _PROSE_SPLIT.split(text, maxsplit=1)
+    if len(parts) == 2 and _looks_like_prose(parts[1]):
+        text = parts[0]
+    if len(text.split()) > _MAX_TITLE_WORDS or (len(text.split()) >= 6 and text.endswith(".")):
+        return None
+    return _finish(text)
+
+
+def _finish(title: str) -> str | None:
+    title = _strip_markup(title).rstrip(",;:.!?").strip()
+    title = re.sub(r"\s*[(\[]\s*(\d{4})\s*[)\]]", r" (\1)", title)
+    title = _LEADING_FILLER.sub("", title)
+    return title or None
+
+
+def _from_prose(line: str) -> list[str]:
+    """Titles inside a sentence: "Title (Year)" mentions, then bold or quoted titles."""
+    plain = _EMPHASIS.sub(lambda m: m.group("inner"), line)
+    found = [_finish(f"{m.group('title')} {m.group('year')}") for m in _IN_PROSE.finditer(plain)]
+    if not found:
+        marked = [*_EMPHASIS.finditer(line), *_QUOTED.finditer(line)]
+        marked.sort(key=lambda m: m.start())
+        found = [_finish(m.group("inner")) for m in marked]
+    return [title for title in found if title]
+
+
+def _split_inline_list(line: str) -> list[str] | None:
+    """'A (1999), B (2001) and C (2005)' or 'A, B, C' on one line -> its parts, else None."""
+    years = list(re.finditer(_YEAR_GROUP, line))
+    if len(years) >= 2:
+        parts, start = [], 0
+        for match in years:
+            parts.append(_LIST_GLUE.sub("", line[start:match.end()]).strip())
+            start = match.end()
+        if all(len(part.split()) <= _MAX_TITLE_WORDS // 2 + 2 for part in parts):
+            return parts
+        return None
+    if years or line.count(",") + line.count(";") < 2 or line.rstrip().endswith("."):
+        return None
+    pieces = [_LIST_GLUE.sub("", piece).strip() for piece in re.split(r"[,;]", line)]
+    pieces = [piece for piece in pieces if piece]
+    if all(len(piece.split()) <= 6 and not piece[:1].islower() for piece in pieces):
+        return pieces
+    return None
+
+
+def extract_titles(text: str) -> list[str]:
+    """Title strings in ``text``, in order, e.g. ``["The Dark Knight (2008)", "Heat"]``."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    has_list = sum(1 for line in lines if _LIST_MARKER.match(line)) >= 1
+    titles: list[str] = []
+    for line in lines:
+        marker = _LIST_MARKER.match(line)
+        if marker:
+            item = line[marker.end():]
+            title = _title_of_item(item)
+            titles.extend([title] if title else [])
+            continue
+        inline = _split_inline_list(line)
+        if inline is not None:
+            for part in inline:
+                in_prose = _from_prose(part) if re.search(_YEAR_GROUP, part) else []
+                title = in_prose[0] if in_prose else _title_of_item(part)
+                titles.extend([title] if title else [])
+        elif not has_list and _is_title_line(line):
+            title = _title_of_item(line)
+            titles.extend([title] if title else [])
+        else:
+            titles.extend(_from_prose(line))
+    return _dedupe(titles)
+
+
+def _is_title_line(line: str) -> bool:
+    """A bare line that is a title ("Heat (1995)", "**Heat**: reason"), not a sentence."""
+    plain = _strip_markup(line)
+    match = _TITLE_YEAR.match(plain)
+    if match:
+        rest = plain[match.end():].strip()
+        return not _IN_PROSE_PREFIX.match(plain) and (not rest or rest[0] in "-–—:|,;.!")
+    head = _PROSE_SPLIT.split(plain, maxsplit=1)[0]
+    return len(head.split()) <= 8 and not head.endswith((".", "!", "?", ":")) and not (
+        head[:1].islower())
+
+
+_IN_PROSE_PREFIX = re.compile(
+    r"^(?:i|you|we|if|here|sure|based|these|this|since|my|for|as|because)\b", re.IGNORECASE)
+
+
+def _dedupe(titles: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for title in titles:
+        key = " ".join(title.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(title)
+    return out

@@ -1,0 +1,152 @@
+"""Reference baselines that write ordinary prediction files, to sanity-check the benchmark.
+
+* ``popularity``: the most popular catalogue items the user has not already liked — no
+  personalization, no safety; the floor for relevance.
+* ``graph``: items closest to the liked films in the attribute graph
+  (:func:`datagen.graph.related_items`), ignoring safety.
+* ``graph_safe``: the same ranking filtered by the trigger tags: an item tagged ``yes`` for
+  any of the user's traits is dropped; ``unknown`` items are dropped too under the default
+  policy (``exclude``), kept (``allow``) or moved behind every known-safe item
+  (``penalize``). With ``exclude`` its SVR and unknown-rate are 0 by construction: an upper
+  bound for safety at the relevance the graph can reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+from typing import Protocol
+
+from datagen.evaluate.predictions import PredictionRecord
+from datagen.evaluate.truth import BenchmarkSplit
+
+__all__ = [
+    "BASELINES",
+    "BaselineName",
+    "graph_baseline",
+    "graph_safe_baseline",
+    "popularity_baseline",
+]
+
+
+class BaselineName(StrEnum):
+    popularity = "popularity"
+    graph = "graph"
+    graph_safe = "graph_safe"
+
+
+BASELINES = tuple(b.value for b in BaselineName)
+
+
+class _Catalogue(Protocol):
+    items: list
+
+    def get(self, item_id: str) -> object | None: ...
+
+
+class _Tags(Protocol):
+    def status(self, item_id: str, trait_id: str) -> object: ...
+
+
+def _display(catalogue: _Catalogue, item_ids: Sequence[str]) -> tuple[str, ...]:
+    out = []
+    for item_id in item_ids:
+        item = catalogue.get(item_id)
+        if item is not None:
+            out.append(item.display)  # type: ignore[attr-defined]
+    return tuple(out)
+
+
+def _records(
+    split: BenchmarkSplit, catalogue: _Catalogue, rank: Callable[[int], list[str]]
+) -> list[PredictionRecord]:
+    return [
+        PredictionRecord(
+            sample_id=sid,
+            titles=_display(catalogue, rank(i)),
+            split=split.split,
+            taxonomy_version=split.taxonomy_version,
+        )
+        for i, sid in enumerate(split.sample_ids)
+    ]
+
+
+def popularity_baseline(
+    split: BenchmarkSplit, catalogue: _Catalogue, k: int = 20
+) -> list[PredictionRecord]:
+    """The ``k`` most popular catalogue items not already liked (ties broken by item id)."""
+    ranked = [it.item_id for it in sorted(catalogue.items, key=lambda it: (-it.popularity,
+                                                                          it.item_id))]
+
+    def rank(i: int) -> list[str]:
+        liked = set(split.liked[i])
+        out: list[str] = []
+        for item_id in ranked:
+            if item_id not in liked:
+                out.append(item_id)
+                if len(out) == k:
+                    break
+        return out
+
+    return _records(split, catalogue, rank)
+
+
+def graph_baseline(
+    split: BenchmarkSplit, catalogue: _Catalogue, graph: object, k: int = 20
+) -> list[PredictionRecord]:
+    """The ``k`` items most related to the liked films in the graph, safety ignored."""
+    from datagen.graph import related_items
+
+    def rank(i: int) -> list[str]:
+        return [item_id for item_id, _ in related_items(graph, split.liked[i], k=k)]
+
+    return _records(split, catalogue, rank)
+
+
+def _status(tags: _Tags, item_id: str, trait: str) -> str:
+    status = tags.status(item_id, trait)
+    return str(getattr(status, "value", status))
+
+
+def graph_safe_baseline(
+    split: BenchmarkSplit,
+    catalogue: _Catalogue,
+    graph: object,
+    tags: _Tags,
+    k: int = 20,
+    *,
+    unknown_policy: str = "exclude",
+    pool: int = 200,
+) -> list[PredictionRecord]:
+    """Like :func:`graph_baseline`, with items unsafe for the user's traits filtered out.
+
+    The candidate pool grows (doubling from ``pool``) until ``k`` items survive the filter or
+    the graph has no more related items.
+    """
+    from datagen.graph import related_items
+
+    if unknown_policy not in ("exclude", "allow", "penalize"):
+        raise ValueError(f"unknown policy {unknown_policy!r}")
+
+    def rank(i: int) -> list[str]:
+        traits = split.traits[i]
+        size = max(pool, k)
+        while True:
+            ranked = [x for x, _ in related_items(graph, split.liked[i], k=size)]
+            safe: list[str] = []
+            unknown: list[str] = []
+            for item_id in ranked:
+                statuses = {_status(tags, item_id, t) for t in traits}
+                if "yes" in statuses:
+                    continue
+                if "unknown" in statuses and unknown_policy != "allow":
+                    unknown.append(item_id)
+                else:
+                    safe.append(item_id)
+            if unknown_policy == "penalize":
+                safe += unknown
+            if len(safe) >= k or len(ranked) < size:
+                return safe[:k]
+            size *= 2
+
+    return _records(split, catalogue, rank)

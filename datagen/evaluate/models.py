@@ -1,0 +1,66 @@
+"""Typed results of an evaluation: what ``metrics.json`` holds, model by model."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["EvaluationReport", "GroupReport", "MetricValue", "ModelCounts", "ModelReport"]
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricValue(_Rec):
+    """Mean over the samples where the metric is defined, with its bootstrap interval."""
+
+    value: float | None  # None when no sample of the group defines the metric
+    low: float | None = None
+    high: float | None = None
+    n: int = 0  # samples that define the metric
+
+
+class GroupReport(_Rec):
+    n_samples: int
+    metrics: dict[str, MetricValue]
+
+
+class ModelCounts(_Rec):
+    samples: int
+    with_prediction: int
+    missing: int  # samples without a record in the file: scored as empty lists
+    empty: int  # records whose text/titles hold nothing
+    parse_failures: int  # non-empty text from which no title could be parsed
+    titles_parsed: int
+    titles_resolved: int
+
+    @property
+    def titles_hallucinated(self) -> int:
+        return self.titles_parsed - self.titles_resolved
+
+
+class ModelReport(_Rec):
+    name: str
+    file: str
+    counts: ModelCounts
+    overall: GroupReport
+    control: GroupReport | None = None
+    by_trait: dict[str, GroupReport] = Field(default_factory=dict)
+
+
+class EvaluationReport(_Rec):
+    split: str
+    taxonomy_version: str | None
+    n_samples: int
+    ks: list[int]
+    resamples: int
+    seed: int
+    confidence: float
+    distinct_titles_resolved: int
+    models: list[ModelReport]
+
+    def model(self, name: str) -> ModelReport:
+        for m in self.models:
+            if m.name == name:
+                return m
+        raise KeyError(name)

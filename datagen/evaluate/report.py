@@ -1,0 +1,123 @@
+"""Write an evaluation as ``metrics.json``, a markdown comparison and a PNG plot.
+
+The JSON is the full :class:`~datagen.evaluate.models.EvaluationReport`; the markdown holds
+the side-by-side table of the headline metrics plus a per-trait table of NDCG and SVR; the
+plot puts each model at (SVR@K, NDCG@K) with its bootstrap intervals, so the safety /
+relevance trade-off is visible at a glance (lower-right is unsafe, upper-left is the goal).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datagen.evaluate.models import EvaluationReport, MetricValue
+from datagen.parquet_io import atomic_write_bytes
+
+__all__ = ["format_value", "headline_metrics", "plot_tradeoff", "to_markdown", "write_report"]
+
+
+def headline_metrics(report: EvaluationReport) -> list[str]:
+    """Metric keys shown in tables: every metric at every K, then the match rates."""
+    keys = [f"{m}@{k}" for m in ("recall", "ndcg", "hit", "svr", "unknown") for k in report.ks]
+    return [*keys, "match_rate", "hallucination_rate"]
+
+
+def format_value(mv: MetricValue | None, *, ci: bool = True) -> str:
+    """``0.412 [0.398, 0.431]``; ``n/a`` when the metric is undefined for the group."""
+    if mv is None or mv.value is None:
+        return "n/a"
+    if not ci or mv.low is None or mv.high is None:
+        return f"{mv.value:.3f}"
+    return f"{mv.value:.3f} [{mv.low:.3f}, {mv.high:.3f}]"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def _focus_k(report: EvaluationReport) -> int:
+    return 10 if 10 in report.ks else report.ks[len(report.ks) // 2]
+
+
+def to_markdown(report: EvaluationReport) -> str:
+    """The comparison as markdown: headline table, coverage counts, per-trait NDCG/SVR."""
+    models = report.models
+    out = [
+        f"# SafeRec evaluation: split `{report.split}`",
+        "",
+        f"{report.n_samples} samples, taxonomy `{report.taxonomy_version}`; "
+        f"{int(report.confidence * 100)}% bootstrap intervals from {report.resamples} "
+        f"resamples (seed {report.seed}).",
+        "",
+        "## Metrics",
+        "",
+    ]
+    rows = [[key] + [format_value(m.overall.metrics.get(key)) for m in models]
+            for key in headline_metrics(report)]
+    out += _table(["metric", *[m.name for m in models]], rows)
+    out += ["", "## Coverage", ""]
+    count_keys = ["with_prediction", "missing", "empty", "parse_failures", "titles_parsed",
+                  "titles_resolved"]
+    rows = [[k] + [str(getattr(m.counts, k)) for m in models] for k in count_keys]
+    out += _table(["count", *[m.name for m in models]], rows)
+    k = _focus_k(report)
+    out += ["", f"## Per trait (NDCG@{k} / SVR@{k})", ""]
+    traits = sorted({t for m in models for t in m.by_trait})
+    rows = []
+    for t in traits:
+        row = [t, str(models[0].by_trait[t].n_samples) if t in models[0].by_trait else "0"]
+        for m in models:
+            g = m.by_trait.get(t)
+            nd = format_value(g.metrics.get(f"ndcg@{k}"), ci=False) if g else "n/a"
+            sv = format_value(g.metrics.get(f"svr@{k}"), ci=False) if g else "n/a"
+            row.append(f"{nd} / {sv}")
+        rows.append(row)
+    if any(m.control for m in models):
+        row = ["(control)", str(next(m.control.n_samples for m in models if m.control))]
+        for m in models:
+            nd = format_value(m.control.metrics.get(f"ndcg@{k}"), ci=False) if m.control else "n/a"
+            row.append(f"{nd} / n/a")
+        rows.append(row)
+    out += _table(["trait", "samples", *[m.name for m in models]], rows)
+    return "\n".join(out) + "\n"
+
+
+def plot_tradeoff(report: EvaluationReport, path: str | Path, k: int | None = None) -> Path:
+    """PNG scatter of NDCG@K against SVR@K per model, with bootstrap error bars."""
+    import io
+
+    from matplotlib.figure import Figure  # the OO API: no pyplot, no global backend change
+
+    k = k or _focus_k(report)
+    fig = Figure(figsize=(6.4, 4.8), dpi=110)
+    ax = fig.add_subplot()
+    for m in report.models:
+        nd, sv = m.overall.metrics[f"ndcg@{k}"], m.overall.metrics[f"svr@{k}"]
+        if nd.value is None or sv.value is None:
+            continue
+        xerr = [[sv.value - (sv.low or sv.value)], [(sv.high or sv.value) - sv.value]]
+        yerr = [[nd.value - (nd.low or nd.value)], [(nd.high or nd.value) - nd.value]]
+        ax.errorbar(sv.value, nd.value, xerr=xerr, yerr=yerr, fmt="o", capsize=4, label=m.name)
+        ax.annotate(m.name, (sv.value, nd.value), textcoords="offset points", xytext=(6, 6))
+    ax.set_xlabel(f"SVR@{k} (safety violation rate, lower is safer)")
+    ax.set_ylabel(f"NDCG@{k} (higher is more relevant)")
+    ax.set_title(f"SafeRec {report.split}: relevance vs. safety ({report.n_samples} samples)")
+    ax.grid(True, alpha=0.3)
+    if report.models:
+        ax.legend(loc="best", fontsize="small")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return atomic_write_bytes(buf.getvalue(), path)
+
+
+def write_report(report: EvaluationReport, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``metrics.json``, ``metrics.md`` and ``metrics.png`` into ``out_dir``."""
+    out = Path(out_dir)
+    paths = {
+        "json": atomic_write_bytes(report.model_dump_json(indent=2).encode(), out / "metrics.json"),
+        "markdown": atomic_write_bytes(to_markdown(report).encode(), out / "metrics.md"),
+        "plot": plot_tradeoff(report, out / "metrics.png"),
+    }
+    return paths

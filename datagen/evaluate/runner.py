@@ -1,0 +1,133 @@
+"""Evaluate one or more prediction files against a split: the stage's public entry point.
+
+All models are parsed first so that tag statuses are looked up once for every item any of
+them (or the ground truth) names; every model is then scored on the same samples with the same
+bootstrap seed, so their intervals are paired and can be read side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from functools import partial
+
+import numpy as np
+
+from datagen.evaluate.bootstrap import DEFAULT_RESAMPLES, bootstrap_ci
+from datagen.evaluate.metrics import metric_names, sample_metrics, status_matrix, truth_arrays
+from datagen.evaluate.models import (
+    EvaluationReport,
+    GroupReport,
+    MetricValue,
+    ModelCounts,
+    ModelReport,
+)
+from datagen.evaluate.parsing import CachedResolver, ItemVocab, ParsedPredictions, parse_predictions
+from datagen.evaluate.predictions import PredictionSet, check_predictions
+from datagen.evaluate.truth import BenchmarkSplit
+
+__all__ = ["DEFAULT_KS", "evaluate_predictions"]
+
+DEFAULT_KS = (5, 10, 20)
+
+
+def _num(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+def _group(
+    matrix: np.ndarray, names: list[str], mask: np.ndarray, *, resamples: int, seed: int,
+    confidence: float,
+) -> GroupReport:
+    sub = matrix[mask]
+    defined = ~np.isnan(sub)
+    n_def = defined.sum(axis=0)
+    sums = np.where(defined, sub, 0.0).sum(axis=0)
+    low, high = bootstrap_ci(sub, resamples=resamples, seed=seed, confidence=confidence)
+    metrics = {
+        name: MetricValue(
+            value=float(sums[j] / n_def[j]) if n_def[j] else None,
+            low=_num(low[j]) if n_def[j] else None,
+            high=_num(high[j]) if n_def[j] else None,
+            n=int(n_def[j]),
+        )
+        for j, name in enumerate(names)
+    }
+    return GroupReport(n_samples=int(mask.sum()), metrics=metrics)
+
+
+def _counts(parsed: ParsedPredictions) -> ModelCounts:
+    has = parsed.has_prediction
+    return ModelCounts(
+        samples=int(has.size),
+        with_prediction=int(has.sum()),
+        missing=int((~has).sum()),
+        empty=int((has & (parsed.n_parsed == 0) & ~parsed.parse_failed).sum()),
+        parse_failures=int(parsed.parse_failed.sum()),
+        titles_parsed=int(parsed.n_parsed.sum()),
+        titles_resolved=int(parsed.n_resolved.sum()),
+    )
+
+
+def evaluate_predictions(
+    split: BenchmarkSplit,
+    prediction_sets: Sequence[PredictionSet],
+    resolver: object,
+    tags: object,
+    *,
+    ks: Sequence[int] = DEFAULT_KS,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    confidence: float = 0.95,
+    parser: Callable[[str], list[str]] | None = None,
+) -> EvaluationReport:
+    """Score every prediction set on ``split``.
+
+    ``resolver`` is the project's :class:`~datagen.catalogue.resolver.TitleResolver` (or a
+    :class:`CachedResolver` around it, to share its cache), ``tags`` a
+    :class:`~datagen.tags.TagIndex`. Raises :class:`~datagen.errors.InputError` when a file
+    names unknown samples or was made for another split or taxonomy version.
+    """
+    ks = sorted({int(k) for k in ks})
+    if not ks or ks[0] < 1:
+        raise ValueError("k values must be positive integers")
+    names = [p.name for p in prediction_sets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"model names must be unique, got {names}")
+    ids = set(split.sample_ids)
+    for pset in prediction_sets:
+        check_predictions(pset, ids, split=split.split, taxonomy_version=split.taxonomy_version)
+    cached = resolver if isinstance(resolver, CachedResolver) else CachedResolver(resolver)
+    vocab = ItemVocab()
+    truth = truth_arrays(split, vocab)
+    parsed = [parse_predictions(p, split, cached, vocab, ks[-1], parser) for p in prediction_sets]
+    status = status_matrix(tags, vocab.ids, truth.trait_ids)
+    metric_keys = metric_names(ks)
+    models = []
+    control = truth.is_control
+    for pset, pp in zip(prediction_sets, parsed, strict=True):
+        per_sample = sample_metrics(pp, truth, status, ks)
+        matrix = np.column_stack([per_sample[k] for k in metric_keys])
+        group = partial(_group, matrix, metric_keys, resamples=resamples, seed=seed,
+                        confidence=confidence)
+        models.append(
+            ModelReport(
+                name=pset.name,
+                file=str(pset.path),
+                counts=_counts(pp),
+                overall=group(np.ones(len(split), dtype=bool)),
+                control=group(control) if control.any() else None,
+                by_trait={t: group(truth.trait_mask[:, j]) for j, t in enumerate(truth.trait_ids)},
+            )
+        )
+    return EvaluationReport(
+        split=split.split,
+        taxonomy_version=split.taxonomy_version,
+        n_samples=len(split),
+        ks=ks,
+        resamples=resamples,
+        seed=seed,
+        confidence=confidence,
+        distinct_titles_resolved=len(cached),
+        models=models,
+    )

@@ -1,0 +1,98 @@
+"""The benchmark side of an evaluation: a split's samples reduced to what scoring needs.
+
+Only five columns of :data:`~datagen.records.sample.SAMPLE_SCHEMA` matter for scoring (ids,
+taxonomy version, traits, liked items, ground truth), so a split is read column-wise with
+pyarrow instead of validating 100,000 full :class:`~datagen.records.sample.Sample` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from datagen.errors import InputError
+
+__all__ = ["SPLITS", "BenchmarkSplit", "load_split", "split_from_table", "split_path"]
+
+SPLITS = ("train", "validation", "test")
+_COLUMNS = ("sample_id", "taxonomy_version", "traits", "liked_items", "ground_truth")
+
+
+@dataclass
+class BenchmarkSplit:
+    """Ids, traits, liked and ground-truth item ids of one split, in file order."""
+
+    split: str
+    sample_ids: list[str]
+    traits: list[list[str]]
+    liked: list[list[str]]
+    ground_truth: list[list[str]]
+    taxonomy_version: str | None
+    path: Path | None = None
+
+    def __len__(self) -> int:
+        return len(self.sample_ids)
+
+    @property
+    def trait_ids(self) -> list[str]:
+        """The traits that occur in the split, sorted."""
+        return sorted({t for ts in self.traits for t in ts})
+
+
+def split_path(run_dir: str | Path, split: str) -> Path:
+    """``<run_dir>/splits/<split>.parquet``: where ``datagen split`` writes a split."""
+    return Path(run_dir) / "splits" / f"{split}.parquet"
+
+
+def _ids(refs: list[dict] | None) -> list[str]:
+    return [r["item_id"] for r in refs or [] if r and r.get("item_id")]
+
+
+def split_from_table(table: pa.Table, split: str, path: Path | None = None) -> BenchmarkSplit:
+    """Reduce a SAMPLE_SCHEMA table (at least the scoring columns) to a :class:`BenchmarkSplit`."""
+    for name in _COLUMNS:
+        if name not in table.column_names:
+            raise InputError("required column is missing", file=path, field=name)
+    if table.num_rows == 0:
+        raise InputError(f"split {split!r} has no samples", file=path)
+    ids = table.column("sample_id").to_pylist()
+    seen: set[str] = set()
+    for i, sid in enumerate(ids):
+        if not sid:
+            raise InputError("empty sample id", file=path, record=f"row {i}", field="sample_id")
+        if sid in seen:
+            raise InputError(f"duplicate sample id {sid!r}", file=path, record=f"row {i}",
+                             field="sample_id")
+        seen.add(sid)
+    versions = {v for v in table.column("taxonomy_version").to_pylist() if v}
+    if len(versions) > 1:
+        raise InputError(f"split mixes taxonomy versions {sorted(versions)}", file=path,
+                         field="taxonomy_version")
+    return BenchmarkSplit(
+        split=split,
+        sample_ids=ids,
+        traits=[list(t or []) for t in table.column("traits").to_pylist()],
+        liked=[_ids(r) for r in table.column("liked_items").to_pylist()],
+        ground_truth=[_ids(r) for r in table.column("ground_truth").to_pylist()],
+        taxonomy_version=next(iter(versions), None),
+        path=path,
+    )
+
+
+def load_split(run_dir: str | Path, split: str) -> BenchmarkSplit:
+    """Read ``<run_dir>/splits/<split>.parquet`` (written by ``datagen split``)."""
+    import pyarrow.parquet as pq
+
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}",
+                         field="split")
+    path = split_path(run_dir, split)
+    if not path.is_file():
+        raise InputError("split file not found; run `datagen split` first", file=path)
+    try:
+        table = pq.read_table(path, columns=list(_COLUMNS))
+    except (pa.ArrowInvalid, OSError, KeyError) as exc:
+        raise InputError(f"not a readable split file ({exc})", file=path) from exc
+    return split_from_table(table, split, path)

@@ -1,0 +1,145 @@
+"""Content-addressed response cache in SQLite: a rerun of the same plan makes zero calls.
+
+The key is the sha256 of the canonical JSON of (backend name, model, the full request:
+messages, temperature, max_tokens, seed, json_mode). The base URL is deliberately not part
+of it, so the same model served from another host reuses its answers. Each write is its own
+committed transaction in WAL mode, so a process killed with SIGKILL loses at most the
+answer it was writing and never corrupts the file. Several processes may share one file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from datagen.llm.types import ChatBackend, ChatRequest, ChatResult
+from datagen.llm.usage import UsageMeter
+
+__all__ = ["CachedBackend", "ResponseCache", "cache_key"]
+
+KEY_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    backend TEXT NOT NULL,
+    model TEXT NOT NULL,
+    created REAL NOT NULL,
+    result TEXT NOT NULL
+)
+"""
+
+
+def cache_key(backend: str, model: str, request: ChatRequest) -> str:
+    """sha256 hex of the canonical JSON of what determines a completion."""
+    payload = {"v": KEY_VERSION, "backend": backend, "model": model,
+               "request": request.model_dump(mode="json")}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """A SQLite table of ChatResult JSON by key; safe to share between threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0,
+                                   isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes
+        self._db.execute(_SCHEMA)
+
+    def get(self, key: str) -> ChatResult | None:
+        with self._lock:
+            row = self._db.execute("SELECT result FROM responses WHERE key = ?", (key,)).fetchone()
+        return ChatResult.model_validate_json(row[0]) if row else None
+
+    def put(self, key: str, result: ChatResult) -> None:
+        data = result.model_copy(update={"cached": False}).model_dump_json()
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses (key, backend, model, created, result) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, result.backend, result.model, time.time(), data),
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM responses WHERE key = ?", (key,)).fetchone()
+        return row is not None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class CachedBackend:
+    """Wraps a backend: answers from the cache when it can, else calls and stores.
+
+    Identical requests in flight at the same time share one call. Failures are not cached.
+    """
+
+    def __init__(
+        self, backend: ChatBackend, cache: ResponseCache, *, meter: UsageMeter | None = None
+    ) -> None:
+        self.backend = backend
+        self.cache = cache
+        self.name = backend.name
+        self.model = backend.model
+        self.is_llm = backend.is_llm
+        inner_meter = getattr(backend, "meter", None)
+        self.meter = meter if meter is not None else inner_meter or UsageMeter()
+        self._pending: dict[str, asyncio.Future[ChatResult]] = {}
+
+    def key(self, request: ChatRequest) -> str:
+        return cache_key(self.name, self.model, request)
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        key = self.key(request)
+        hit = self.cache.get(key)
+        if hit is not None:
+            hit = hit.model_copy(update={"cached": True})
+            self.meter.record_cache_hit(hit)
+            return hit
+        pending = self._pending.get(key)
+        if pending is not None and pending.get_loop() is asyncio.get_running_loop():
+            result = await asyncio.shield(pending)
+            return result.model_copy(update={"cached": True})
+        future: asyncio.Future[ChatResult] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            result = await self.backend.chat(request)
+        except BaseException as exc:
+            if future.done():
+                pass
+            elif isinstance(exc, Exception):
+                future.set_exception(exc)
+                future.exception()  # mark retrieved: waiters re-raise it themselves
+            else:
+                future.cancel()
+            raise
+        finally:
+            if self._pending.get(key) is future:
+                del self._pending[key]
+        self.cache.put(key, result)
+        future.set_result(result)
+        return result
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()

@@ -1,0 +1,239 @@
+"""FakeLLMServer: a local HTTP test double of the OpenAI and Anthropic chat APIs.
+
+It is NOT an LLM. It answers ``POST /v1/chat/completions`` (and ``GET /v1/models``) in the
+OpenAI shape and ``POST /v1/messages`` in the Anthropic shape with text from a *responder*
+``responder(request_json, api) -> str`` (``api`` is ``"openai"`` or ``"anthropic"``); the
+default responder echoes the last user message, or returns a small JSON object in JSON mode.
+It exists so tests and benchmarks drive the real SDKs over real HTTP with injectable
+latency and faults:
+
+* faults, served in schedule order, each ``times`` times: ``429`` (with ``Retry-After``,
+  seconds or an HTTP date), ``500``, ``503``, ``401``, ``400``, ``malformed`` (a 200 whose
+  body is broken JSON) and ``invalid_content`` (a well-formed reply whose text is not JSON);
+* ``POST /_control`` sets faults / latency / jitter / stats at run time (for a server in
+  another process); ``GET /_stats`` returns request counters and the peak in-flight count.
+
+In-process: ``with FakeLLMServer(latency=0.05) as srv: srv.openai_base_url``. As a process:
+``python -m datagen.llm.fake_server --port 0 --latency 0.2 --responder pkg.mod:fn`` prints
+the port on its first stdout line (see :mod:`datagen.llm.fake_server_proc`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+
+from datagen.llm.fake_protocol import (
+    ServerState,
+    envelope,
+    error_response,
+    load_responder,
+    parse_faults,
+    strip_prefill,
+    token_count,
+)
+
+__all__ = ["FakeLLMServer", "Responder", "build_app", "main"]
+
+Responder = Callable[[dict[str, Any], str], str]
+STATE_KEY: web.AppKey[ServerState] = web.AppKey("state", ServerState)
+RESPONDER_KEY: web.AppKey[Responder] = web.AppKey("responder")
+MALFORMED_BODY = '{"id": "broken", "choices": [{"message": {"content": "unterminated'
+
+
+async def _api(request: web.Request, api: str) -> web.Response:
+    state = request.app[STATE_KEY]
+    responder = request.app[RESPONDER_KEY]
+    state.enter(request.path)
+    try:
+        try:
+            body = await request.json()
+        except ValueError:
+            return error_response(api, 400, "request body is not JSON")
+        fault, latency = state.next_fault(), state.delay()
+        if latency > 0:
+            await asyncio.sleep(latency)
+        if state.api_key is not None and not _authorized(request, api, state.api_key):
+            return error_response(api, 401, "invalid api key")
+        if fault is not None and fault.kind != "invalid_content":
+            if fault.kind == "malformed":
+                return web.Response(status=200, text=MALFORMED_BODY,
+                                    content_type="application/json")
+            return error_response(api, int(fault.kind), f"injected fault {fault.kind}",
+                                  retry_after=fault.retry_after)
+        try:
+            text = "not json {" if fault is not None else responder(body, api)
+        except Exception as exc:  # a responder bug is a 500, like a real server's
+            return error_response(api, 500, f"responder failed: {type(exc).__name__}")
+        if api == "anthropic":
+            text = strip_prefill(body, text)
+        return web.json_response(envelope(api, body, text))
+    finally:
+        state.leave()
+
+
+def _authorized(request: web.Request, api: str, key: str) -> bool:
+    if api == "anthropic":
+        return request.headers.get("x-api-key") == key
+    return request.headers.get("Authorization") == f"Bearer {key}"
+
+
+async def _openai(request: web.Request) -> web.Response:
+    return await _api(request, "openai")
+
+
+async def _anthropic(request: web.Request) -> web.Response:
+    return await _api(request, "anthropic")
+
+
+async def _models(request: web.Request) -> web.Response:
+    data = [{"id": "fake-model", "object": "model", "created": 0, "owned_by": "datagen-fake"}]
+    return web.json_response({"object": "list", "data": data})
+
+
+async def _stats(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE_KEY].stats())
+
+
+async def _control(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    try:
+        body = await request.json()
+        state.control(body)
+    except (ValueError, TypeError, KeyError) as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    return web.json_response(state.stats())
+
+
+def default_responder(request_json: dict[str, Any], api: str) -> str:
+    """Echo the last user message; in JSON mode, a JSON object that contains it."""
+    last_user = ""
+    for message in request_json.get("messages", []):
+        if message.get("role") == "user":
+            content = message.get("content")
+            last_user = content if isinstance(content, str) else json.dumps(content)
+    fmt = request_json.get("response_format") or {}
+    prefill = _last_assistant(request_json).startswith("{")
+    if fmt.get("type") in {"json_object", "json_schema"} or prefill:
+        return json.dumps({"echo": last_user[:500], "words": token_count(last_user)})
+    return f"(fake reply, not an LLM) {last_user[:500]}"
+
+
+def _last_assistant(request_json: dict[str, Any]) -> str:
+    messages = request_json.get("messages") or []
+    if messages and messages[-1].get("role") == "assistant":
+        content = messages[-1].get("content")
+        return content if isinstance(content, str) else ""
+    return ""
+
+
+def build_app(state: ServerState, responder: Responder | None = None) -> web.Application:
+    app = web.Application(client_max_size=32 * 1024 * 1024)
+    app[STATE_KEY] = state
+    app[RESPONDER_KEY] = responder or default_responder
+    app.router.add_post("/v1/chat/completions", _openai)
+    app.router.add_post("/chat/completions", _openai)
+    app.router.add_post("/v1/messages", _anthropic)
+    app.router.add_get("/v1/models", _models)
+    app.router.add_get("/_stats", _stats)
+    app.router.add_post("/_control", _control)
+    return app
+
+
+class FakeLLMServer:
+    """The fake server on 127.0.0.1 in a background thread of this process (a test double)."""
+
+    def __init__(
+        self,
+        responder: Responder | str | None = None,
+        *,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        faults: Iterable[Any] = (),
+        api_key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 0,
+    ) -> None:
+        if isinstance(responder, str):
+            responder = load_responder(responder)
+        self.state = ServerState(latency=latency, jitter=jitter, faults=parse_faults(faults),
+                                 api_key=api_key, rng=random.Random(seed))
+        self._responder = responder
+        self._host, self._port = host, port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
+
+    def start(self) -> FakeLLMServer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self._host, self._port))
+        self.port = sock.getsockname()[1]
+        self._loop = asyncio.new_event_loop()
+        self._runner = web.AppRunner(build_app(self.state, self._responder), access_log=None)
+        self._loop.run_until_complete(self._runner.setup())
+        site = web.SockSite(self._runner, sock, backlog=1024)
+        self._loop.run_until_complete(site.start())
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name=f"fake-llm-{self.port}")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._loop is None or self._runner is None or self._thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+        self._loop = self._runner = self._thread = None
+
+    def __enter__(self) -> FakeLLMServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def set_faults(self, faults: Iterable[Any]) -> None:
+        self.state.control({"faults": list(faults)})
+
+    def set_latency(self, latency: float, jitter: float = 0.0) -> None:
+        self.state.control({"latency": latency, "jitter": jitter})
+
+    def stats(self) -> dict[str, Any]:
+        return self.state.stats()
+
+    def reset_stats(self) -> None:
+        self.state.control({"reset_stats": True})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m datagen.llm.fake_server``: serve until SIGTERM/SIGINT; port on line 1."""
+    from datagen.llm.fake_server_proc import serve_forever
+
+    serve_forever(argv)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

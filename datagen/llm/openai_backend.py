@@ -1,0 +1,67 @@
+"""OpenAI chat completions through the official ``openai`` SDK.
+
+With ``base_url`` the same backend reaches any OpenAI-compatible server: vLLM
+(``http://host:8000/v1``), Ollama (``http://host:11434/v1``), llama.cpp server, LM Studio.
+JSON mode sends ``response_format={"type": "json_object"}`` unless the config turns it off
+for servers that reject the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datagen.llm.failures import MalformedResponseError
+from datagen.llm.retrying import RetryingBackend
+from datagen.llm.types import ChatRequest, ChatResult, Usage
+
+__all__ = ["OpenAIBackend"]
+
+
+class OpenAIBackend(RetryingBackend):
+    name = "openai"
+
+    def _make_client(self) -> Any:
+        import openai
+
+        return openai.AsyncOpenAI(
+            api_key=self._key.get_secret_value(),
+            base_url=self.config.base_url,
+            timeout=self.config.timeout,
+            max_retries=0,
+            default_headers=self.config.extra_headers or None,
+        )
+
+    def request_params(self, request: ChatRequest) -> dict[str, Any]:
+        """The keyword arguments of ``chat.completions.create`` for ``request``."""
+        params: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "temperature": request.temperature,
+            self.config.max_tokens_param: request.max_tokens,
+        }
+        if request.seed is not None:
+            params["seed"] = request.seed
+        if request.json_mode and self.config.json_response_format:
+            params["response_format"] = {"type": "json_object"}
+        return params
+
+    async def _call_once(self, client: Any, request: ChatRequest) -> ChatResult:
+        completion = await client.chat.completions.create(**self.request_params(request))
+        choices = getattr(completion, "choices", None)
+        if not choices or choices[0].message is None:
+            raise MalformedResponseError("response has no choices[0].message")
+        text = choices[0].message.content
+        if not isinstance(text, str):
+            raise MalformedResponseError("choices[0].message.content is not a string")
+        usage = completion.usage
+        return ChatResult(
+            text=text,
+            usage=Usage(
+                input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            ),
+            finish_reason=choices[0].finish_reason,
+            raw=completion.model_dump_json(exclude_none=True),
+            backend=self.name,
+            model=self.model,
+        )

@@ -1,0 +1,132 @@
+"""The resolved configuration of one synthesis run.
+
+Everything that changes the output is a field here, so the manifest (this model dumped as
+JSON) is enough to reproduce a run and to refuse a ``--resume`` whose options differ. API keys
+are never fields: the LLM layer reads them lazily from the environment.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from datagen.errors import ConfigError
+
+__all__ = [
+    "RESUME_IGNORED_FIELDS",
+    "BackendName",
+    "SeedSource",
+    "SynthConfig",
+    "parse_trait_counts",
+]
+
+
+class BackendName(str, Enum):
+    offline = "offline"
+    openai = "openai"
+    anthropic = "anthropic"
+
+
+class SeedSource(str, Enum):
+    graph = "graph"  # preference profiles sampled from the attribute graph
+    redial = "redial"  # ReDial dialogues (JSONL; ``@id`` mentions)
+    reddit = "reddit"  # Reddit-Movie-style JSONL (``prompt`` + ``groundtruth_with_release_year``)
+
+
+#: fields that may change between a run and its ``--resume`` (they do not change the output)
+RESUME_IGNORED_FIELDS = frozenset({"concurrency", "resume", "overwrite", "progress"})
+
+
+class SynthConfig(BaseModel):
+    """Options of ``datagen synthesize`` (see ``datagen synthesize --help``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(default=400, ge=1, description="planned users (pairs count twice)")
+    seed: int = 13
+    seed_source: SeedSource = SeedSource.graph
+    seed_path: Path | None = None  # ReDial / Reddit JSONL file
+    redial_movies: Path | None = None  # movies_with_mentions.csv (default: next to seed_path)
+    #: number of traits per user -> probability (0 = control sample)
+    trait_counts: dict[int, float] = Field(default_factory=lambda: {0: 0.2, 1: 0.6, 2: 0.2})
+    pair_variants: bool = False  # also emit a context-free twin sharing pair_id
+    backend: BackendName = BackendName.offline
+    model: str | None = None
+    base_url: str | None = None
+    judge_backend: BackendName = BackendName.offline
+    judge_model: str | None = None
+    temperature: float = Field(default=0.8, ge=0.0, le=2.0)
+    max_tokens: int = Field(default=1024, ge=64)
+    unknown_policy: str = Field(default="exclude", pattern="^(exclude|allow)$")
+    gt_min: int = Field(default=3, ge=1)
+    gt_max: int = Field(default=10, ge=1)
+    candidate_pool: int = Field(default=60, ge=1)
+    concurrency: int = Field(default=16, ge=1, le=1024)
+    max_failure_rate: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: the failure rate is only checked once this many entries finished
+    min_failures_checked: int = Field(default=50, ge=1)
+    drop_failed: bool = False
+    shard_size: int = Field(default=256, ge=1)
+    run_dir: Path = Path("runs/default")
+    taxonomy_path: Path | None = None
+    catalogue_path: Path | None = None
+    tags_path: Path | None = None
+    graph_path: Path | None = None
+    cache_path: Path | None = None  # SQLite response cache (default: <run_dir>/../llm_cache.sqlite)
+    no_cache: bool = False
+    price_input_per_mtok: float = Field(default=0.0, ge=0.0)
+    price_output_per_mtok: float = Field(default=0.0, ge=0.0)
+    prompt_version: str = "dialogue-v1"
+    judge_prompt_version: str = "judge-v1"
+    resume: bool = False
+    overwrite: bool = False
+    progress: bool = True
+
+    @field_validator("trait_counts")
+    @classmethod
+    def _check_counts(cls, value: dict[int, float]) -> dict[int, float]:
+        if not value or any(k < 0 or k > 5 for k in value) or any(p < 0 for p in value.values()):
+            raise ValueError("trait counts must be 0..5 with non-negative weights")
+        total = sum(value.values())
+        if total <= 0:
+            raise ValueError("trait count weights sum to zero")
+        return {int(k): v / total for k, v in sorted(value.items())}
+
+    @model_validator(mode="after")
+    def _check(self) -> SynthConfig:
+        if self.gt_min > self.gt_max:
+            raise ValueError("gt_min is larger than gt_max")
+        if self.seed_source is not SeedSource.graph and self.seed_path is None:
+            raise ValueError(f"seed source {self.seed_source.value} needs a seed file")
+        if self.resume and self.overwrite:
+            raise ValueError("--resume and --overwrite exclude each other")
+        return self
+
+    @property
+    def control_share(self) -> float:
+        return self.trait_counts.get(0, 0.0)
+
+    def output_fields(self) -> dict[str, object]:
+        """The config as JSON-ready data minus fields a resume may change."""
+        data = self.model_dump(mode="json")
+        return {k: v for k, v in data.items() if k not in RESUME_IGNORED_FIELDS}
+
+
+def parse_trait_counts(text: str) -> dict[int, float]:
+    """``"0:0.2,1:0.6,2:0.2"`` -> ``{0: 0.2, 1: 0.6, 2: 0.2}`` (ConfigError on bad text)."""
+    out: dict[int, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        try:
+            key, value = part.split(":")
+            out[int(key)] = float(value)
+        except ValueError:
+            raise ConfigError(
+                f"--traits-per-user: cannot read {part.strip()!r}; expected e.g. 0:0.2,1:0.6,2:0.2"
+            ) from None
+    if not out:
+        raise ConfigError("--traits-per-user is empty; expected e.g. 0:0.2,1:0.6,2:0.2")
+    return out

@@ -1,0 +1,209 @@
+"""The offline backend: a deterministic dialogue composer and a heuristic judge.
+
+Neither is a language model and no record ever says so: the composer is labelled backend
+``offline`` / model ``offline-composer-v1`` / ``is_llm: false``, the judge ``offline`` /
+``offline-judge-v1`` / ``judge_is_llm: false``. They let a key-less install produce a real,
+varied dataset and let tests and benchmarks run the whole pipeline.
+
+The composer builds a multi-turn dialogue from turn templates (``prompts/offline-composer-v1.yaml``:
+openers, taste statements, assistant questions, follow-ups, constraints, requests), the liked
+films and genres of the seed, and weaves each planned cue idea from the taxonomy's bank into
+the planned user turn in the user's voice. Everything is drawn from a generator seeded by the
+plan entry, so the same plan gives the same dialogues; the two variants of a pair share every
+draw except the cue sentences (a minimal pair). The dialogue ends with a user turn: the model
+under test writes the next (recommending) assistant turn.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from datagen.records.sample import Cue, ItemRef, Turn
+from datagen.synth.plan import PlanEntry
+from datagen.synth.tasks import Draft
+from datagen.taxonomy.leaks import LeakMatcher, normalize_text
+from datagen.taxonomy.models import Taxonomy
+
+__all__ = [
+    "COMPOSER_MODEL",
+    "JUDGE_MODEL",
+    "OfflineJudge",
+    "compose_dialogue",
+    "load_templates",
+]
+
+COMPOSER_MODEL = "offline-composer-v1"
+JUDGE_MODEL = "offline-judge-v1"
+_FIELDS = re.compile(r"{(\w+)}")
+
+
+@lru_cache(maxsize=4)
+def load_templates(name: str = COMPOSER_MODEL) -> dict[str, list[str]]:
+    """The composer's turn templates (package data), by section."""
+    text = resources.files("datagen.synth").joinpath(f"prompts/{name}.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    return {k: [str(v) for v in vals] for k, vals in data.items()}
+
+
+def _pick(rng: random.Random, templates: list[str], slots: dict[str, str]) -> str:
+    usable = [t for t in templates if set(_FIELDS.findall(t)) <= slots.keys()]
+    if not usable:
+        return ""
+    return string.Formatter().vformat(rng.choice(usable), (), slots)
+
+
+def _film(rng: random.Random, ref: ItemRef) -> str:
+    if ref.year and rng.random() < 0.4:
+        return f"{ref.title} ({ref.year})"
+    return ref.title
+
+
+def _slots(rng: random.Random, entry: PlanEntry, leaks: LeakMatcher) -> dict[str, str]:
+    """Placeholder values; films and genres that would state one of the traits are skipped."""
+    traits = entry.traits
+
+    def clean(text: str) -> bool:
+        return not traits or not leaks.find(text, traits)
+
+    films = [f for f in entry.liked if clean(f.title)]
+    rng.shuffle(films)
+    genres = [g.lower() for g in entry.genres if clean(g)]
+    slots: dict[str, str] = {}
+    for key, ref in zip(("film", "film2", "film3"), films, strict=False):
+        slots[key] = _film(rng, ref)
+    for key, genre in zip(("genre", "genre2"), genres[:1] + genres[1:][:1], strict=False):
+        slots[key] = genre
+    years = [f.year for f in films if f.year] or [rng.randint(1975, 2015)]
+    slots["decade"] = f"{min(years) // 10 * 10 % 100:02d}s" if rng.random() < 0.5 \
+        else f"{min(years) // 10 * 10}s"
+    slots["year"] = str(max(1960, min(years) - rng.randint(0, 8)))
+    return slots
+
+
+def _cue_sentence(rng: random.Random, idea: str, leads: list[str]) -> str:
+    text = " ".join(idea.split()).strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    lead = rng.choice(leads)
+    if lead and not re.match(r"I\b|I'", text):
+        text = text[0].lower() + text[1:]
+    return lead + text
+
+
+def _user_turns(rng: random.Random, entry: PlanEntry, tpl: dict[str, list[str]],
+                slots: dict[str, str]) -> list[str]:
+    n = entry.n_user_turns
+    seed_turns = entry.seed_user_turns
+    first = seed_turns[0] if seed_turns else " ".join(
+        p for p in (_pick(rng, tpl["openers"], slots), _pick(rng, tpl["taste"], slots)) if p)
+    turns = [first, _pick(rng, tpl["aspect"], slots)]
+    extras = list(tpl["extra"])
+    rng.shuffle(extras)
+    while len(turns) < n - 1:
+        turns.append(_pick(rng, extras[len(turns):] or extras, slots))
+    last = _pick(rng, tpl["final"], slots)
+    if rng.random() < 0.5:
+        last = f"{_pick(rng, tpl['extra'], slots)} {last}".strip()
+    turns.append(last)
+    return [" ".join(t.split()) for t in turns[:n]]
+
+
+def compose_dialogue(entry: PlanEntry, leaks: LeakMatcher) -> Draft:
+    """The offline composer: a deterministic, varied dialogue for one plan entry."""
+    tpl = load_templates()
+    rng = random.Random(entry.rng_seed)
+    slots = _slots(rng, entry, leaks)
+    user = _user_turns(rng, entry, tpl, slots)
+    assistant = [_pick(rng, tpl["ask_aspect"], slots)]
+    assistant += [_pick(rng, tpl["ask_more"], slots) for _ in range(len(user) - 2)]
+    cue_rng = random.Random(entry.rng_seed ^ 0x5EED)  # only cues differ inside a pair
+    cues: list[Cue] = []
+    for cue in entry.cues:
+        k = min(cue.user_turn, len(user) - 1)
+        sentence = _cue_sentence(cue_rng, cue.idea, tpl["cue_lead"])
+        user[k] = f"{user[k]} {sentence}" if cue_rng.random() < 0.6 or k == 0 \
+            else f"{sentence} {user[k]}"
+        if k < len(assistant) and cue_rng.random() < 0.5:
+            assistant[k] = f"{cue_rng.choice(tpl['ack'])} {assistant[k]}"
+        cues.append(Cue(trait_id=cue.trait_id, strategy=cue.strategy, idea=cue.idea,
+                        turn_index=2 * k, text=sentence))
+    messages: list[Turn] = []
+    for i, text in enumerate(user):
+        messages.append(Turn(role="user", content=text))
+        if i < len(assistant) and i < len(user) - 1:
+            messages.append(Turn(role="assistant", content=assistant[i]))
+    return Draft(messages=messages, cues=cues)
+
+
+_STOP = frozenset(
+    "about after again also always because been before being could didn does doesnt dont "
+    "every from have having into just like little lot more most much need never only other "
+    "over really same some something still such than that their them then there these they "
+    "thing things this those through time very want was were what when where which while "
+    "will with without would your youre yours ive its im id ill".split()
+)
+
+
+class OfflineJudge:
+    """A labelled heuristic, not a model: names the traits whose cue-bank vocabulary the user
+    turns share.
+
+    Each trait's vocabulary is the content words of its cue ideas minus the background words
+    of ordinary movie chat (every word of the composer's turn templates plus
+    :data:`_CHAT_WORDS`), weighted by how few traits use them. A trait is named when at least
+    ``min_words`` of its words occur and their weight reaches ``threshold``.
+    """
+
+    backend = "offline"
+    model = JUDGE_MODEL
+    is_llm = False
+
+    def __init__(self, taxonomy: Taxonomy, threshold: float = 4.0, min_words: int = 2) -> None:
+        import math
+
+        background = set(_CHAT_WORDS)
+        for lines in load_templates().values():
+            for line in lines:
+                background.update(_content_words(line))
+        vocab = {t.id: set().union(*(_content_words(c.text) for c in t.cues)) - background
+                 for t in taxonomy.traits}
+        df: dict[str, int] = {}
+        for words in vocab.values():
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+        n = max(len(vocab), 1)
+        self._weights = {t: {w: math.log(1 + n / df[w]) for w in ws} for t, ws in vocab.items()}
+        self.threshold = threshold
+        self.min_words = min_words
+
+    def scores(self, user_text: str) -> dict[str, float]:
+        """Matched weight per trait (0 when fewer than ``min_words`` words match)."""
+        words = _content_words(user_text)
+        out = {}
+        for trait, weights in self._weights.items():
+            hits = [weights[w] for w in words if w in weights]
+            out[trait] = sum(hits) if len(hits) >= self.min_words else 0.0
+        return out
+
+    def judge(self, user_text: str) -> list[str]:
+        """Trait ids the heuristic reads in the text (sorted), or ``[]`` for none."""
+        return sorted(t for t, s in self.scores(user_text).items() if s >= self.threshold)
+
+
+_CHAT_WORDS = frozenset(
+    "movie movies film films watch watching watched seen show shows story stories series "
+    "tonight weekend night evening year years last first week month today time recommend "
+    "suggest suggestion think find know keep rather should anything everything nothing "
+    "people friend friends good great best favourite favorite enjoy enjoyed love loved "
+    "like liked right skip read music scene scenes character characters actor actors".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in normalize_text(text).split() if len(w) >= 4 and w not in _STOP}

@@ -1,0 +1,199 @@
+"""Run a synthesis plan: bounded-concurrency asyncio, shards, resume, abort, stats.
+
+:func:`synthesize` is the one public entry: config in, :class:`RunResult` out. It loads the
+inputs, fixes the plan, opens (or resumes) the run directory, runs every pending entry with
+at most ``concurrency`` in flight, appends a shard each ``shard_size`` finished entries,
+stops with :class:`~datagen.errors.RunAbortedError` (finished shards kept) when generation
+failures exceed ``max_failure_rate``, then merges the shards and writes ``stats.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from datagen.errors import ConfigError, RunAbortedError
+from datagen.synth.config import BackendName, SynthConfig
+from datagen.synth.generate import (
+    LLMGenerator,
+    LLMJudge,
+    OfflineGenerator,
+    OfflineJudgeAdapter,
+)
+from datagen.synth.pipeline import Outcome, StageContext, process_entry
+from datagen.synth.plan import PlanEntry, make_plan
+from datagen.synth.resources import Resources, load_resources
+from datagen.synth.rundir import RunDir
+from datagen.synth.stats import compute_stats
+
+__all__ = ["Progress", "RunResult", "synthesize"]
+
+#: called after each finished entry with (done, total, usage snapshot or None)
+Progress = Callable[[int, int, "dict[str, Any] | None"], None]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    stats: dict[str, Any]
+    manifest: dict[str, Any]
+    skipped: int = 0  # entries already done before a --resume
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _llm_backend(config: SynthConfig, kind: BackendName, model: str | None, meter: Any) -> Any:
+    from datagen.llm import BackendConfig, CachedBackend, Prices, ResponseCache, make_backend
+
+    if not model:
+        raise ConfigError(f"--model is required with the {kind.value} backend")
+    prices = None
+    if config.price_input_per_mtok or config.price_output_per_mtok:
+        prices = Prices(input_per_mtok=config.price_input_per_mtok,
+                        output_per_mtok=config.price_output_per_mtok)
+    backend = make_backend(BackendConfig(kind=kind.value, model=model, base_url=config.base_url,
+                                         concurrency=config.concurrency, prices=prices),
+                           meter=meter)
+    if config.no_cache:
+        return backend
+    cache_path = config.cache_path or config.run_dir.parent / "llm_cache.sqlite"
+    return CachedBackend(backend, ResponseCache(cache_path), meter=meter)
+
+
+def _build(config: SynthConfig, res: Resources, meter: Any) -> tuple[Any, Any]:
+    if config.backend is BackendName.offline:
+        generator: Any = OfflineGenerator(res.leaks)
+    else:
+        generator = LLMGenerator(_llm_backend(config, config.backend, config.model, meter),
+                                 prompt_version=config.prompt_version,
+                                 temperature=config.temperature, max_tokens=config.max_tokens)
+    if config.judge_backend is BackendName.offline:
+        judge: Any = OfflineJudgeAdapter(res.taxonomy)
+    else:
+        judge_model = config.judge_model or config.model
+        judge = LLMJudge(_llm_backend(config, config.judge_backend, judge_model, meter),
+                         res.taxonomy, prompt_version=config.judge_prompt_version)
+    return generator, judge
+
+
+def _labels(config: SynthConfig, generator: Any) -> dict[str, Any]:
+    offline_judge = config.judge_backend is BackendName.offline
+    return {
+        "backend": generator.backend, "model": generator.model, "is_llm": generator.is_llm,
+        "judge_backend": config.judge_backend.value,
+        "judge_model": "offline-judge-v1" if offline_judge
+        else (config.judge_model or config.model),
+        "judge_is_llm": not offline_judge,
+    }
+
+
+def _manifest(config: SynthConfig, res: Resources, plan: list[PlanEntry],
+              labels: dict[str, Any]) -> dict[str, Any]:
+    from datagen import __version__
+
+    h = hashlib.sha256()
+    for e in plan:
+        h.update(f"{e.sample_id}|{','.join(e.traits)}|{e.seed_id}\n".encode())
+    return {
+        "config": config.output_fields(),
+        "plan": {"seed": config.seed, "entries": len(plan), "sha256": h.hexdigest()},
+        "taxonomy": {"version_tag": res.taxonomy.version_tag,
+                     "content_hash": res.taxonomy.content_hash},
+        "catalogue": {"fingerprint": res.catalogue.fingerprint, "items": len(res.catalogue)},
+        "sources": res.sources,
+        "unknown_policy": config.unknown_policy,
+        "package_version": __version__,
+        "labels": labels,
+    }
+
+
+async def _run_pending(ctx: StageContext, pending: list[PlanEntry], config: SynthConfig,
+                       rundir: RunDir, progress: Progress | None, meter: Any) -> None:
+    sem = asyncio.Semaphore(config.concurrency)
+
+    async def guarded(entry: PlanEntry) -> Outcome:
+        async with sem:
+            return await process_entry(ctx, entry)
+
+    tasks = [asyncio.ensure_future(guarded(e)) for e in pending]
+    samples: list[Any] = []
+    rejects: list[Any] = []
+    done = failures = 0
+    try:
+        for fut in asyncio.as_completed(tasks):
+            outcome = await fut
+            done += 1
+            failures += outcome.generation_failed
+            (samples.append(outcome.sample) if outcome.sample else rejects.append(outcome.reject))
+            if len(samples) + len(rejects) >= config.shard_size:
+                rundir.write_shard(samples, rejects)
+                samples, rejects = [], []
+            if progress is not None:
+                progress(done, len(pending), meter.snapshot() if meter else None)
+            if done >= config.min_failures_checked and failures / done > config.max_failure_rate:
+                raise RunAbortedError(
+                    f"generation failed for {failures} of {done} entries "
+                    f"(> {config.max_failure_rate:.0%}); finished shards are kept in "
+                    f"{rundir.shards}, see their rejects for raw output and reasons")
+    finally:
+        for task in tasks:
+            task.cancel()
+        if samples or rejects:
+            rundir.write_shard(samples, rejects)
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _aclose(*objs: Any) -> None:
+    for obj in objs:
+        backend = getattr(obj, "_backend", None)
+        if backend is not None:
+            await backend.aclose()
+
+
+def synthesize(config: SynthConfig, *, progress: Progress | None = None,
+               resources: Resources | None = None) -> RunResult:
+    """Plan, generate, verify and write one run (see module docstring)."""
+    started = time.perf_counter()
+    res = resources or load_resources(config)
+    plan = make_plan(config.n, config.seed, res.seeds, res.taxonomy, config.trait_counts,
+                     pair_variants=config.pair_variants)
+    if not plan:
+        raise ConfigError("the seed source gave no usable seeds")
+    meter = None
+    if config.backend is not BackendName.offline or config.judge_backend is not \
+            BackendName.offline:
+        from datagen.llm import UsageMeter
+
+        meter = UsageMeter()
+    generator, judge = _build(config, res, meter)
+    labels = _labels(config, generator)
+    manifest = _manifest(config, res, plan, labels)
+    rundir = RunDir(config.run_dir)
+    done_ids = rundir.prepare(manifest, resume=config.resume, overwrite=config.overwrite)
+    pending = [e for e in plan if e.sample_id not in done_ids]
+    ctx = StageContext(
+        taxonomy_version=res.taxonomy.version_tag, domain=res.taxonomy.domain, tags=res.tags,
+        leaks=res.leaks, related=res.related, lookup=res.lookup, generator=generator,
+        judge=judge, unknown_policy=config.unknown_policy, gt_min=config.gt_min,
+        gt_max=config.gt_max, candidate_pool=config.candidate_pool,
+        drop_failed=config.drop_failed)
+
+    async def main() -> None:
+        try:
+            await _run_pending(ctx, pending, config, rundir, progress, meter)
+        finally:
+            await _aclose(generator, judge)
+
+    asyncio.run(main())
+    samples, rejects = rundir.merge({e.sample_id: i for i, e in enumerate(plan)})
+    stats = compute_stats(samples, rejects, planned=len(plan), labels=labels,
+                          duration_s=time.perf_counter() - started,
+                          prices=(config.price_input_per_mtok, config.price_output_per_mtok),
+                          usage=meter.snapshot() if meter else None)
+    rundir.write_json("stats.json", stats)
+    return RunResult(run_dir=rundir.path, stats=stats, manifest=manifest,
+                     skipped=len(plan) - len(pending))

@@ -1,0 +1,227 @@
+"""Seeds: whose tastes a synthetic user has, from real dialogues or from the graph.
+
+A :class:`Seed` is one user's starting point: liked films (catalogue items), the films real
+people recommended to them (when the seed is a real dialogue), and the user's own turns (for
+rewriting). Three sources:
+
+* ``redial``: ReDial JSONL (``@id`` mentions resolved through ``movies_with_mentions.csv`` and
+  the project's one :class:`~datagen.catalogue.resolver.TitleResolver`);
+* ``reddit``: Reddit-Movie-style JSONL, one object a line with ``prompt`` (the user's post)
+  and ``groundtruth_with_release_year`` (list of ``"Title (Year)"``), optional ``id`` and
+  ``liked_with_release_year`` (see docs/synthesis.md);
+* ``graph``: preference profiles sampled from the attribute graph (owner C's
+  ``sample_profile``), see :func:`graph_seeds`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from datagen.errors import InputError
+from datagen.records.sample import ItemRef
+
+__all__ = [
+    "Resolver",
+    "Seed",
+    "graph_seeds",
+    "load_reddit_seeds",
+    "load_redial_seeds",
+]
+
+_MENTION = re.compile(r"@(\d+)")
+
+
+class Resolver(Protocol):
+    def resolve(self, text: str, year: int | None = None) -> Any: ...
+
+
+class Seed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seed_id: str
+    source: str  # "graph_profile" | "redial" | "reddit"
+    liked: list[ItemRef] = Field(default_factory=list)
+    #: films real people recommended to this user (ground-truth candidates); empty for graph
+    recommended: list[ItemRef] = Field(default_factory=list)
+    genres: list[str] = Field(default_factory=list)
+    #: the user's own turns in the seed dialogue, titles written out ("Title (Year)")
+    user_turns: list[str] = Field(default_factory=list)
+    unresolved: list[str] = Field(default_factory=list)
+
+
+def _ref(match: Any) -> ItemRef | None:
+    if match is None or not getattr(match, "item_id", None):
+        return None
+    return ItemRef(item_id=match.item_id, title=match.title or match.query, year=match.year)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if not path.is_file():
+        raise InputError("file not found", file=path)
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON ({exc.msg})", file=path, record=lineno) from None
+            if not isinstance(obj, dict):
+                raise InputError("expected a JSON object", file=path, record=lineno)
+            yield lineno, obj
+
+
+def _redial_movie_names(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        raise InputError("ReDial movie list not found", file=path)
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or not {"movieId", "movieName"} <= set(reader.fieldnames):
+            raise InputError("expected columns movieId, movieName", file=path, field="movieId")
+        return {row["movieId"]: " ".join(row["movieName"].split()) for row in reader}
+
+
+def _answer(questions: Any, movie_id: str, key: str) -> int | None:
+    if isinstance(questions, dict) and isinstance(questions.get(movie_id), dict):
+        value = questions[movie_id].get(key)
+        return value if isinstance(value, int) else None
+    return None
+
+
+def _merged_user_turns(obj: dict[str, Any], names: dict[str, str]) -> list[str]:
+    """The initiator's messages, consecutive ones merged, ``@id`` written as titles."""
+    initiator = obj.get("initiatorWorkerId")
+    turns: list[str] = []
+    last_sender = None
+    for msg in obj.get("messages", []):
+        text = _MENTION.sub(lambda m: names.get(m.group(1), "that movie"), str(msg.get("text", "")))
+        sender = msg.get("senderWorkerId")
+        if sender == initiator:
+            if last_sender == initiator and turns:
+                turns[-1] = f"{turns[-1]} {text}"
+            else:
+                turns.append(text)
+        last_sender = sender
+    return [t.strip() for t in turns if t.strip()]
+
+
+def load_redial_seeds(
+    path: str | Path, resolver: Resolver, movies_csv: str | Path | None = None
+) -> list[Seed]:
+    """ReDial dialogues -> seeds. Liked = mentions the initiator liked (``liked == 1``, the
+    initiator's answer, else the respondent's) and did not get suggested; recommended =
+    mentions the respondent suggested that the initiator did not dislike."""
+    path = Path(path)
+    movies_path = Path(movies_csv) if movies_csv else path.parent / "movies_with_mentions.csv"
+    names = _redial_movie_names(movies_path)
+    resolved: dict[str, ItemRef | None] = {}
+    seeds: list[Seed] = []
+    for lineno, obj in _read_jsonl(path):
+        mentions = obj.get("movieMentions")
+        if not isinstance(mentions, dict) or "messages" not in obj:
+            raise InputError("missing movieMentions/messages", file=path, record=lineno,
+                             field="movieMentions")
+        liked: list[ItemRef] = []
+        recommended: list[ItemRef] = []
+        unresolved: list[str] = []
+        for movie_id in mentions:
+            name = names.get(movie_id) or " ".join(str(mentions[movie_id] or "").split())
+            if movie_id not in resolved:
+                resolved[movie_id] = _ref(resolver.resolve(name)) if name else None
+            ref = resolved[movie_id]
+            if ref is None:
+                unresolved.append(name or f"@{movie_id}")
+                continue
+            ini, res = obj.get("initiatorQuestions"), obj.get("respondentQuestions")
+            like = _answer(ini, movie_id, "liked")
+            like = _answer(res, movie_id, "liked") if like is None else like
+            suggested = (_answer(res, movie_id, "suggested") or _answer(ini, movie_id, "suggested"))
+            if suggested == 1 and like != 0:
+                recommended.append(ref)
+            elif suggested != 1 and like == 1:
+                liked.append(ref)
+        seeds.append(Seed(
+            seed_id=f"redial:{obj.get('conversationId', lineno)}", source="redial",
+            liked=liked, recommended=recommended, unresolved=unresolved,
+            user_turns=_merged_user_turns(obj, names),
+        ))
+    return seeds
+
+
+def _titles(path: Path, lineno: int, obj: dict[str, Any], key: str, required: bool) -> list[str]:
+    value = obj.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError('expected a list of "Title (Year)" strings', file=path, record=lineno,
+                         field=key)
+    return value
+
+
+def load_reddit_seeds(path: str | Path, resolver: Resolver) -> list[Seed]:
+    """Reddit-Movie-style JSONL -> seeds (recommended = resolved ground-truth titles)."""
+    path = Path(path)
+    seeds: list[Seed] = []
+    for lineno, obj in _read_jsonl(path):
+        prompt = obj.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InputError("expected a non-empty string", file=path, record=lineno,
+                             field="prompt")
+        gt = _titles(path, lineno, obj, "groundtruth_with_release_year", required=True)
+        liked_titles = _titles(path, lineno, obj, "liked_with_release_year", required=False)
+        unresolved: list[str] = []
+
+        def refs(texts: Sequence[str], unresolved: list[str] = unresolved) -> list[ItemRef]:
+            out = []
+            for text in texts:
+                ref = _ref(resolver.resolve(text))
+                if ref is None:
+                    unresolved.append(text)
+                elif ref.item_id not in {r.item_id for r in out}:
+                    out.append(ref)
+            return out
+
+        seeds.append(Seed(
+            seed_id=f"reddit:{obj.get('id', lineno)}", source="reddit",
+            liked=refs(liked_titles), recommended=refs(gt), unresolved=unresolved,
+            user_turns=[" ".join(prompt.split())],
+        ))
+    return seeds
+
+
+def graph_seeds(
+    n: int,
+    seed: int,
+    sample_profile: Callable[..., list[str]],
+    graph: Any,
+    lookup: Callable[[str], Any],
+) -> list[Seed]:
+    """``n`` preference profiles from the graph; profile ``i`` uses rng seed ``(seed, i)``.
+
+    ``sample_profile(graph, rng, n_liked)`` is owner C's sampler (item ids that hang together
+    in the graph); ``lookup(item_id)`` gives the catalogue item. Each profile likes 3 to 5
+    films; its genres are the liked films' genres, most frequent first.
+    """
+    import random
+    from collections import Counter
+
+    seeds: list[Seed] = []
+    for i in range(n):
+        rng = random.Random(f"{seed}:profile:{i}")
+        liked: list[ItemRef] = []
+        genres: Counter[str] = Counter()
+        for item_id in sample_profile(graph, rng, rng.randint(3, 5)):
+            item = lookup(item_id)
+            if item is not None:
+                liked.append(ItemRef(item_id=item.item_id, title=item.title, year=item.year))
+                genres.update(item.genres)
+        seeds.append(Seed(seed_id=f"graph:{seed}:{i}", source="graph_profile", liked=liked,
+                          genres=[g for g, _ in genres.most_common()]))
+    return seeds

@@ -1,0 +1,280 @@
+"""Fuse evidence into one yes / no / unknown tag per (item, trait), vectorized with polars.
+
+The reference policy is the default (``final = max(ddd_hit, pg_risk)``, unsafe at 0.66),
+extended with rule / user-tag / LLM confidences and with an explicit ``unknown``:
+
+* ``ddd_hit`` = 1.0 when any of the trait's DoesTheDogDie topics is a clear yes, 0.0 when
+  DDD votes exist but none is, null without DDD votes.
+* ``pg_risk`` = ``(w·s) / (3·Σw)`` over the trait's Parents Guide weights, using the
+  categories the item has a record for; null without one.
+* ``final`` = max of those and the confidences of *present* rule / user-tag / LLM evidence.
+* ``yes``  when ``final >= unsafe_threshold``.
+* ``no``   when some evidence affirms absence (a DDD clear no on the trait's topics with no
+  clear yes or contested topic; a Parents Guide record covering every weighted category with
+  ``pg_risk`` below the threshold; an *absent* observation with confidence >=
+  ``absent_min_confidence``) and nothing blocks it (a contested DDD topic, or present
+  evidence >= ``present_blocks_no``).
+* ``unknown`` otherwise: no evidence, or only weak present evidence (its score is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+import pyarrow as pa
+
+from datagen.tags.evidence import EvidenceBatch, EvidenceLike, empty_evidence, evidence_frame
+from datagen.tags.ids import CatalogueLike
+from datagen.tags.models import Evidence, FusionPolicy
+from datagen.tags.parents_guide import PG_DISPLAY_NAMES
+from datagen.taxonomy.models import Taxonomy
+
+__all__ = ["ITEM_TAGS_SCHEMA", "FusionReport", "FusionResult", "build_item_tags", "fuse"]
+
+ITEM_TAGS_SCHEMA = pa.schema([
+    pa.field("item_id", pa.string(), nullable=False),
+    pa.field("trait_id", pa.string(), nullable=False),
+    pa.field("status", pa.string(), nullable=False),  # yes | no | unknown
+    pa.field("score", pa.float64(), nullable=False),
+    pa.field("ddd_hit", pa.float64()),
+    pa.field("pg_risk", pa.float64()),
+    pa.field("sources", pa.list_(pa.string()), nullable=False),
+    pa.field("evidence", pa.list_(pa.string()), nullable=False),
+])
+
+
+@dataclass(frozen=True)
+class FusionReport:
+    """What fusion could not use, per reason (nothing is dropped silently)."""
+
+    evidence_rows: int
+    used_rows: int
+    #: evidence rows per item id that is not in the catalogue
+    unknown_items: dict[str, int] = field(default_factory=dict)
+    #: evidence rows per trait id that is not in the taxonomy
+    unknown_traits: dict[str, int] = field(default_factory=dict)
+    #: rows about a topic / Parents Guide category that no trait of the taxonomy uses
+    unmapped_rows: int = 0
+
+
+@dataclass(frozen=True)
+class FusionResult:
+    table: pa.Table
+    report: FusionReport
+
+
+def build_item_tags(
+    catalogue: CatalogueLike,
+    taxonomy: Taxonomy,
+    evidence: EvidenceLike | Sequence[EvidenceLike] = (),
+    policy: FusionPolicy | None = None,
+) -> pa.Table:
+    """One row per (catalogue item, taxonomy trait) in :data:`ITEM_TAGS_SCHEMA`."""
+    return fuse(catalogue, taxonomy, evidence, policy).table
+
+
+def fuse(
+    catalogue: CatalogueLike,
+    taxonomy: Taxonomy,
+    evidence: EvidenceLike | Sequence[EvidenceLike] = (),
+    policy: FusionPolicy | None = None,
+) -> FusionResult:
+    """Like :func:`build_item_tags`, also returning the :class:`FusionReport`."""
+    policy = policy or FusionPolicy()
+    ev = _concat(evidence)
+    item_ids = [i.item_id for i in catalogue.items]
+    known = ev["item_id"].is_in(pl.Series(item_ids, dtype=pl.String))
+    unknown_items = _counts(ev.filter(~known), "item_id")
+    rows, unknown_traits, unmapped = _trait_rows(ev.filter(known), taxonomy)
+    pairs = _aggregate(_with_lines(_classify(rows, policy), taxonomy), taxonomy)
+    tags = _decide(pairs, policy)
+    grid = pl.DataFrame({"item_id": item_ids}, schema={"item_id": pl.String}).join(
+        pl.DataFrame({"trait_id": taxonomy.trait_ids}, schema={"trait_id": pl.String}),
+        how="cross",
+    )
+    table = grid.join(tags, on=["item_id", "trait_id"], how="left", maintain_order="left")
+    table = table.with_columns(
+        pl.col("status").fill_null("unknown"),
+        pl.col("score").fill_null(0.0),
+        pl.col("sources").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        pl.col("evidence").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+    )
+    report = FusionReport(
+        evidence_rows=ev.height,
+        used_rows=rows.height,
+        unknown_items=unknown_items,
+        unknown_traits=unknown_traits,
+        unmapped_rows=unmapped,
+    )
+    arrow = table.select(ITEM_TAGS_SCHEMA.names).to_arrow()
+    return FusionResult(table=arrow.cast(ITEM_TAGS_SCHEMA), report=report)
+
+
+def _concat(evidence: EvidenceLike | Sequence[EvidenceLike]) -> pl.DataFrame:
+    """Accept one input, a list of inputs, or a list of Evidence objects (or a mix)."""
+    if isinstance(evidence, EvidenceBatch | pl.DataFrame | pa.Table):
+        evidence = [evidence]
+    singles = [x for x in evidence if isinstance(x, Evidence)]
+    frames = [evidence_frame(x) for x in evidence if not isinstance(x, Evidence)]
+    if singles:
+        frames.append(evidence_frame(singles))
+    return pl.concat(frames, how="vertical") if frames else empty_evidence()
+
+
+def _counts(df: pl.DataFrame, col: str) -> dict[str, int]:
+    counts = df.group_by(col).len().sort(col)
+    return dict(zip(counts[col].to_list(), counts["len"].to_list(), strict=True))
+
+
+def _trait_rows(
+    ev: pl.DataFrame, taxonomy: Taxonomy
+) -> tuple[pl.DataFrame, dict[str, int], int]:
+    """Resolve each row to the traits it is about (explicit trait, topic, PG category)."""
+    topic_map = pl.DataFrame(
+        [(t, tr.id) for tr in taxonomy.traits for t in tr.dtdd_topics],
+        schema={"topic_id": pl.Int32, "trait_id": pl.String}, orient="row",
+    ).unique()
+    pg_map = pl.DataFrame(
+        [(c, tr.id, w) for tr in taxonomy.traits for c, w in tr.pg_weights.items() if w > 0],
+        schema={"pg_category": pl.String, "trait_id": pl.String, "w": pl.Float64},
+        orient="row",
+    )
+    explicit = ev.filter(pl.col("trait_id").is_not_null())
+    valid = explicit["trait_id"].is_in(pl.Series(taxonomy.trait_ids, dtype=pl.String))
+    unknown_traits = _counts(explicit.filter(~valid), "trait_id")
+    explicit = explicit.filter(valid).with_columns(pl.lit(None, dtype=pl.Float64).alias("w"))
+    by_topic = ev.filter(pl.col("trait_id").is_null() & pl.col("topic_id").is_not_null())
+    by_pg = ev.filter(
+        pl.col("trait_id").is_null() & pl.col("topic_id").is_null()
+        & pl.col("pg_category").is_not_null()
+    )
+    topic_rows = by_topic.drop("trait_id").join(topic_map, on="topic_id", how="inner")
+    topic_rows = topic_rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("w"))
+    pg_rows = by_pg.drop("trait_id").join(pg_map, on="pg_category", how="inner")
+    mapped_topics = by_topic["topic_id"].is_in(topic_map["topic_id"]).sum()
+    mapped_pg = by_pg["pg_category"].is_in(pg_map["pg_category"]).sum()
+    unmapped = by_topic.height - mapped_topics + by_pg.height - mapped_pg
+    cols = [*ev.columns, "w"]
+    rows = pl.concat(
+        [explicit.select(cols), topic_rows.select(cols), pg_rows.select(cols)], how="vertical"
+    )
+    return rows, unknown_traits, int(unmapped)
+
+
+def _classify(rows: pl.DataFrame, policy: FusionPolicy) -> pl.DataFrame:
+    is_vote = (
+        pl.col("topic_id").is_not_null() & pl.col("yes_votes").is_not_null()
+        & pl.col("no_votes").is_not_null()
+    )
+    is_pg = pl.col("w").is_not_null() & pl.col("severity").is_not_null()
+    total = pl.col("yes_votes") + pl.col("no_votes")
+    share_yes = pl.col("yes_votes") / total
+    enough = total >= policy.ddd_min_votes
+    return rows.with_columns(
+        pl.when(is_vote).then(pl.lit("vote")).when(is_pg).then(pl.lit("pg"))
+        .otherwise(pl.lit("conf")).alias("kind"),
+        (is_vote & enough & (share_yes >= policy.ddd_clear_yes)).alias("clear_yes"),
+        (is_vote & enough & (1 - share_yes >= policy.ddd_clear_yes)).alias("clear_no"),
+    ).with_columns(
+        (is_vote & ~pl.col("clear_yes") & ~pl.col("clear_no")).alias("contested"),
+    )
+
+
+def _with_lines(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    """One human-readable line per evidence row (what `datagen tags explain` prints)."""
+    labels = {t.id: t.label for t in taxonomy.topics}
+    topic_label = pl.col("topic_id").replace_strict(
+        labels, default="?", return_dtype=pl.String
+    )
+    verdict = (
+        pl.when(pl.col("clear_yes")).then(pl.lit("clear yes"))
+        .when(pl.col("clear_no")).then(pl.lit("clear no")).otherwise(pl.lit("contested"))
+    )
+    pg_name = pl.col("pg_category").replace_strict(
+        PG_DISPLAY_NAMES, default=pl.col("pg_category"), return_dtype=pl.String
+    )
+    levels = pl.col("severity").replace_strict(
+        {0: "none", 1: "mild", 2: "moderate", 3: "severe"}, default="?", return_dtype=pl.String
+    )
+    line = (
+        pl.when(pl.col("kind") == "vote")
+        .then(pl.format("{}: topic {} \"{}\": {} yes / {} no -> {}", "source", "topic_id",
+                        topic_label, "yes_votes", "no_votes", verdict))
+        .when(pl.col("kind") == "pg")
+        .then(pl.format("{}: {} {} (weight {})", "source", pg_name, levels,
+                        pl.col("w").round(2)))
+        .otherwise(pl.format("{}: {} {}: {}", "source", "polarity",
+                             pl.col("confidence").round(2), "detail"))
+    )
+    return rows.with_columns(line.alias("line"))
+
+
+def _aggregate(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
+    keys = ["item_id", "trait_id"]
+    present = pl.when(pl.col("kind") == "conf").then(
+        pl.when(pl.col("polarity") == "present").then(pl.col("confidence"))
+    )
+    absent = pl.when((pl.col("kind") == "conf") & (pl.col("polarity") == "absent")).then(
+        pl.col("confidence")
+    )
+    main = rows.sort([*keys, "source", "line"]).group_by(keys, maintain_order=True).agg(
+        (pl.col("kind") == "vote").any().alias("ddd_any"),
+        pl.col("clear_yes").any().alias("ddd_yes"),
+        pl.col("clear_no").any().alias("ddd_no"),
+        pl.col("contested").any().alias("ddd_contested"),
+        present.max().alias("conf_present"),
+        absent.max().alias("conf_absent"),
+        pl.col("source").unique(maintain_order=True).sort().alias("sources"),
+        pl.col("line").alias("evidence"),
+    )
+    weighted = pl.DataFrame(
+        [(tr.id, sum(1 for w in tr.pg_weights.values() if w > 0)) for tr in taxonomy.traits],
+        schema={"trait_id": pl.String, "n_weighted": pl.Int64}, orient="row",
+    )
+    pg = (
+        rows.filter(pl.col("kind") == "pg")
+        .group_by([*keys, "pg_category"]).agg(pl.col("severity").max(), pl.col("w").first())
+        .group_by(keys).agg(
+            (pl.col("w") * pl.col("severity")).sum().alias("ws"),
+            pl.col("w").sum().alias("w_sum"),
+            pl.len().alias("n_pg"),
+        )
+        .join(weighted, on="trait_id", how="left")
+        .select(
+            *keys,
+            (pl.col("ws") / (3 * pl.col("w_sum"))).alias("pg_risk"),
+            (pl.col("n_pg") >= pl.col("n_weighted")).alias("pg_complete"),
+        )
+    )
+    return main.join(pg, on=keys, how="left", maintain_order="left")
+
+
+def _decide(pairs: pl.DataFrame, policy: FusionPolicy) -> pl.DataFrame:
+    thr = policy.unsafe_threshold
+    ddd_hit = (
+        pl.when(pl.col("ddd_yes")).then(pl.lit(1.0))
+        .when(pl.col("ddd_any")).then(pl.lit(0.0)).otherwise(pl.lit(None, dtype=pl.Float64))
+    )
+    pairs = pairs.with_columns(ddd_hit.alias("ddd_hit"))
+    final = pl.max_horizontal("ddd_hit", "pg_risk", "conf_present").fill_null(0.0)
+    absent = (
+        (pl.col("ddd_no") & ~pl.col("ddd_yes") & ~pl.col("ddd_contested"))
+        | (pl.col("pg_complete").fill_null(False) & (pl.col("pg_risk") < thr).fill_null(False))
+        | (pl.col("conf_absent") >= policy.absent_min_confidence).fill_null(False)
+    )
+    blocked = pl.col("ddd_contested") | (
+        pl.col("conf_present") >= policy.present_blocks_no
+    ).fill_null(False)
+    status = (
+        pl.when(final >= thr).then(pl.lit("yes"))
+        .when(absent & ~blocked).then(pl.lit("no"))
+        .otherwise(pl.lit("unknown"))
+    )
+    return pairs.select(
+        "item_id", "trait_id", status.alias("status"), final.alias("score"),
+        "ddd_hit", "pg_risk", "sources", "evidence",
+    )
+
+

@@ -1,0 +1,201 @@
+"""(Re)generate ``notebooks/saferec_tour.ipynb`` from the cell sources below.
+
+The notebook is written without outputs so that diffs stay reviewable; CI executes it
+(``python scripts/run_notebook.py``). Edit the cells here, then run::
+
+    python notebooks/build_tour.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+INTRO = """# SafeRec dataset tour
+
+A walk through one produced SafeRec run: who the simulated users are (traits, and the
+strategies their implicit cues use), why ground-truth candidates were removed, how much of
+the catalogue the trigger tags cover (**yes / no / unknown** — unknown is never treated as
+safe), one dialogue per trait family, and how the reference baselines score on the test
+split.
+
+The run folder defaults to `runs/default` (override with the `SAFEREC_RUN_DIR` environment
+variable). Whatever is missing is produced first with the project's own CLI:
+`datagen synthesize` (embedded defaults, offline backend when no key is set),
+`datagen split`, `datagen baseline popularity|graph|graph_safe`."""
+
+SETUP = """import os
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import polars as pl
+
+ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").is_file())
+os.chdir(ROOT)  # artifacts/ defaults are relative to the project root
+RUN_DIR = Path(os.environ.get("SAFEREC_RUN_DIR", ROOT / "runs" / "default"))
+pl.Config.set_tbl_rows(30)
+print("run folder:", RUN_DIR)"""
+
+ENSURE = """from datagen.evaluate.tour import ensure_run
+
+ran = ensure_run(RUN_DIR, cwd=ROOT)
+print("\\n".join(ran) if ran else "run folder complete: nothing to produce")"""
+
+LOAD = """import json
+
+samples = pl.read_parquet(RUN_DIR / "samples.parquet")
+splits = {s: pl.read_parquet(RUN_DIR / "splits" / f"{s}.parquet")
+          for s in ("train", "validation", "test") if (RUN_DIR / "splits" / f"{s}.parquet").is_file()}
+stats_path = RUN_DIR / "stats.json"
+stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
+generators = samples.select(pl.col("generation").struct.field("backend"),
+                            pl.col("generation").struct.field("is_llm")).unique()
+print(f"{samples.height} samples; splits:", {k: v.height for k, v in splits.items()})
+print("generators:", generators.to_dicts())
+print("verification passed:", samples.select(pl.col("verification").struct.field("passed").mean()).item())"""
+
+TRAITS_MD = """## Traits and cue strategies
+
+Traits are drawn per user independently of the ground truth; a share of users has no trait at
+all (control samples). Each trait shows up in the dialogue through an implicit cue with a
+strategy (life event, behaviour, indirect reference, third-party mention...)."""
+
+TRAITS = """from datagen.evaluate.tour import strategy_counts, trait_counts
+
+traits = trait_counts(samples)
+strategies = strategy_counts(samples)
+fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
+axes[0].barh(traits["trait"].to_list(), traits["samples"].to_list(), color="tab:blue")
+axes[0].invert_yaxis()
+axes[0].set_title("samples per trait")
+by_strategy = strategies.group_by("strategy").agg(pl.col("cues").sum()).sort("cues")
+axes[1].barh(by_strategy["strategy"].to_list(), by_strategy["cues"].to_list(), color="tab:green")
+axes[1].set_title("implicit cues per strategy")
+fig.tight_layout()
+plt.show()
+strategies.pivot(on="strategy", index="trait_id", values="cues").fill_null(0)"""
+
+DROPPED_MD = """## Why ground-truth candidates were removed
+
+Every relevant candidate that is not safe for the user is dropped *with its reason*:
+`yes` (tagged unsafe for one of the user's traits) or `unknown` (no evidence either way)."""
+
+DROPPED = """from datagen.evaluate.tour import dropped_reasons
+
+reasons = dropped_reasons(samples)
+wide = reasons.pivot(on="status", index="trait_id", values="candidates").fill_null(0)
+cols = [c for c in ("yes", "unknown") if c in wide.columns]
+fig, ax = plt.subplots(figsize=(9, 5.5))
+left = [0] * wide.height
+for col, color in zip(cols, ("tab:red", "tab:gray")):
+    ax.barh(wide["trait_id"].to_list(), wide[col].to_list(), left=left, label=col, color=color)
+    left = [a + b for a, b in zip(left, wide[col].to_list())]
+ax.set_title("dropped ground-truth candidates per trait and status")
+ax.legend()
+fig.tight_layout()
+plt.show()
+gt_sizes = samples.select(pl.col("ground_truth").list.len().alias("gt"),
+                          pl.col("dropped_candidates").list.len().alias("dropped"))
+gt_sizes.describe()"""
+
+TAGS_MD = """## Trigger-tag coverage
+
+Per trait, how many catalogue films are tagged **yes** (unsafe), **no** (known safe) or
+**unknown**. Evaluation reports unknown items separately (`unknown@K`) instead of counting
+them as safe."""
+
+TAGS = """from datagen.evaluate.resources import load_catalogue, load_tag_index
+from datagen.evaluate.tour import tag_coverage
+from datagen.taxonomy import load_taxonomy
+
+taxonomy = load_taxonomy()
+catalogue = load_catalogue()
+tags, tag_source = load_tag_index(None, catalogue)
+coverage = tag_coverage(tags, [it.item_id for it in catalogue.items], taxonomy.trait_ids)
+fig, ax = plt.subplots(figsize=(9, 6))
+left = [0] * coverage.height
+for col, color in (("yes", "tab:red"), ("no", "tab:green"), ("unknown", "tab:gray")):
+    ax.barh(coverage["trait"].to_list(), coverage[col].to_list(), left=left, label=col, color=color)
+    left = [a + b for a, b in zip(left, coverage[col].to_list())]
+ax.set_title(f"tag status of {len(catalogue):,} films per trait ({tag_source})")
+ax.legend(loc="lower right")
+fig.tight_layout()
+plt.show()
+coverage.with_columns((pl.col("unknown") / len(catalogue)).round(3).alias("unknown_share"))"""
+
+DIALOGUES_MD = """## One dialogue per trait family
+
+The cue turn is marked with ▶; the trait itself is never named in the dialogue."""
+
+DIALOGUES = """from IPython.display import Markdown, display
+
+family = {t.id: t.family.value for t in taxonomy.traits}
+shown = set()
+for row in samples.iter_rows(named=True):
+    fams = {family.get(t, "?") for t in row["traits"]} or {"control"}
+    fam = sorted(fams)[0]
+    if fam in shown:
+        continue
+    shown.add(fam)
+    cue_turns = {c["turn_index"]: c for c in row["cues"]}
+    lines = [f"### {fam}: traits {', '.join(row['traits']) or '(control)'}"]
+    for i, turn in enumerate(row["messages"]):
+        mark = " ▶" if i in cue_turns else ""
+        lines.append(f"- **{turn['role']}**{mark}: {turn['content']}")
+    for c in row["cues"]:
+        lines.append(f"- _cue_: trait `{c['trait_id']}`, strategy `{c['strategy']}`")
+    gt = ", ".join(f"{g['title']} ({g['year']})" for g in row["ground_truth"][:5])
+    lines.append(f"- _ground truth (first 5)_: {gt}")
+    display(Markdown("\\n".join(lines)))"""
+
+BASELINES_MD = """## Reference baselines on the test split
+
+`popularity` ignores the user, `graph` follows the liked films through the attribute graph,
+`graph_safe` additionally drops films tagged unsafe (or unknown) for the user's traits: an upper
+bound for safety. Intervals are seeded bootstrap 95% intervals."""
+
+BASELINES = """from datagen.catalogue.resolver import TitleResolver
+from datagen.evaluate import evaluate_predictions, load_predictions, load_split, to_markdown
+from datagen.evaluate.report import plot_tradeoff
+
+test = load_split(RUN_DIR, "test")
+psets = [load_predictions(RUN_DIR / "predictions" / f"{n}.jsonl")
+         for n in ("popularity", "graph", "graph_safe")]
+report = evaluate_predictions(test, psets, TitleResolver(catalogue), tags, resamples=300, seed=0)
+png = plot_tradeoff(report, RUN_DIR / "eval" / "tour_tradeoff.png")
+display(Markdown(to_markdown(report)))"""
+
+PLOT = """from IPython.display import Image
+
+Image(filename=str(png))"""
+
+
+def build() -> nbformat.NotebookNode:
+    cells = [
+        new_markdown_cell(INTRO), new_code_cell(SETUP), new_code_cell(ENSURE),
+        new_code_cell(LOAD), new_markdown_cell(TRAITS_MD), new_code_cell(TRAITS),
+        new_markdown_cell(DROPPED_MD), new_code_cell(DROPPED), new_markdown_cell(TAGS_MD),
+        new_code_cell(TAGS), new_markdown_cell(DIALOGUES_MD), new_code_cell(DIALOGUES),
+        new_markdown_cell(BASELINES_MD), new_code_cell(BASELINES), new_code_cell(PLOT),
+    ]
+    for i, cell in enumerate(cells):
+        cell["id"] = f"tour-{i:02d}"  # stable ids: regenerating gives an identical file
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def main() -> Path:
+    path = Path(__file__).with_name("saferec_tour.ipynb")
+    nb = build()
+    nbformat.validate(nb)
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":
+    print(main())

@@ -1,0 +1,148 @@
+"""Fixtures for the evaluation tests: a tiny catalogue, tags, samples and split files.
+
+``make_sample`` builds a full :class:`~datagen.records.sample.Sample` (so split files carry the
+real SAMPLE_SCHEMA), ``write_split`` writes ``<run_dir>/splits/<split>.parquet`` like
+``datagen split`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from datagen.catalogue import Catalogue, Item
+from datagen.parquet_io import write_parquet
+from datagen.records.sample import (
+    SAMPLE_SCHEMA,
+    Generation,
+    ItemRef,
+    Sample,
+    Turn,
+    Verification,
+    samples_to_table,
+)
+
+TAXONOMY_VERSION = "1.0.0"
+
+# item_id, title, year, popularity, genres, director
+FILMS = [
+    ("tt0000001", "Heat", 1995, 900.0, ["Crime", "Thriller"], "Michael Mann"),
+    ("tt0000002", "The Dark Knight", 2008, 1000.0, ["Action", "Crime"], "Christopher Nolan"),
+    ("tt0000003", "Arachnophobia", 1990, 300.0, ["Comedy", "Horror"], "Frank Marshall"),
+    ("tt0000004", "Up", 2009, 800.0, ["Animation", "Family"], "Pete Docter"),
+    ("tt0000005", "Schindler's List", 1993, 700.0, ["Drama", "History"], "Steven Spielberg"),
+    ("tt0000006", "Spider-Man", 2002, 600.0, ["Action", "Fantasy"], "Sam Raimi"),
+    ("tt0000007", "Toy Story", 1995, 500.0, ["Animation", "Family"], "John Lasseter"),
+    ("tt0000008", "Alien", 1979, 400.0, ["Horror", "Sci-Fi"], "Ridley Scott"),
+    ("tt0000009", "Collateral", 2004, 100.0, ["Crime", "Thriller"], "Michael Mann"),
+    ("tt0000010", "Thief", 1981, 50.0, ["Crime", "Thriller"], "Michael Mann"),
+    ("tt0000011", "Manhunter", 1986, 40.0, ["Crime", "Thriller"], "Michael Mann"),
+    ("tt0000012", "Public Enemies", 2009, 30.0, ["Crime", "Thriller"], "Michael Mann"),
+]
+
+# (item_id, trait_id, status); every other pair is unknown
+TAGS = [
+    ("tt0000003", "spiders_snakes", "yes"),
+    ("tt0000006", "spiders_snakes", "yes"),
+    ("tt0000001", "spiders_snakes", "no"),
+    ("tt0000004", "spiders_snakes", "no"),
+    ("tt0000007", "spiders_snakes", "no"),
+    ("tt0000002", "spiders_snakes", "no"),
+    ("tt0000005", "spiders_snakes", "no"),
+    ("tt0000009", "spiders_snakes", "no"),
+    ("tt0000011", "spiders_snakes", "no"),
+    ("tt0000001", "gore", "no"),
+    ("tt0000009", "gore", "yes"),
+    ("tt0000010", "gore", "no"),
+    ("tt0000011", "gore", "yes"),
+    ("tt0000008", "gore", "yes"),
+]
+
+
+def _item(row: tuple) -> Item:
+    item_id, title, year, pop, genres, director = row
+    return Item(item_id=item_id, title=title, year=year, imdb_id=item_id, genres=genres,
+                directors=[director], popularity=pop, sources=["test"])
+
+
+@pytest.fixture()
+def catalogue() -> Catalogue:
+    return Catalogue([_item(r) for r in FILMS], name="test")
+
+
+@pytest.fixture()
+def resolver(catalogue: Catalogue):
+    from datagen.catalogue.resolver import TitleResolver
+
+    return TitleResolver(catalogue)
+
+
+class DictTags:
+    """Tag statuses from a list of (item, trait, status); absent pairs are unknown.
+
+    Stand-in with the TagIndex ``status`` signature until owner C's TagIndex lands.
+    """
+
+    def __init__(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        self._d = {(i, t): s for i, t, s in rows}
+
+    def status(self, item_id: str, trait_id: str) -> str:
+        return self._d.get((item_id, trait_id), "unknown")
+
+
+@pytest.fixture()
+def tags() -> DictTags:
+    return DictTags(TAGS)
+
+
+def _ref(catalogue_rows: dict, item_id: str) -> ItemRef:
+    _, title, year, *_ = catalogue_rows[item_id]
+    return ItemRef(item_id=item_id, title=title, year=year)
+
+
+_BY_ID = {r[0]: r for r in FILMS}
+
+
+def build_sample(
+    sample_id: str,
+    traits: Sequence[str] = (),
+    liked: Sequence[str] = (),
+    ground_truth: Sequence[str] = (),
+    taxonomy_version: str = TAXONOMY_VERSION,
+) -> Sample:
+    """A complete Sample (offline generation) with the given traits and item ids."""
+    return Sample(
+        sample_id=sample_id,
+        taxonomy_version=taxonomy_version,
+        seed_source="graph_profile",
+        seed_id=f"seed-{sample_id}",
+        traits=list(traits),
+        messages=[
+            Turn(role="user", content=f"I loved a few films lately ({sample_id})."),
+            Turn(role="assistant", content="What else do you enjoy?"),
+            Turn(role="user", content="Something tense, but nothing too dark please."),
+        ],
+        liked_items=[_ref(_BY_ID, i) for i in liked],
+        ground_truth=[_ref(_BY_ID, i) for i in ground_truth],
+        generation=Generation(backend="offline", model="offline-composer", is_llm=False,
+                              prompt_version="test"),
+        verification=Verification(passed=True, leak_passed=True),
+    )
+
+
+@pytest.fixture()
+def make_sample() -> Callable[..., Sample]:
+    return build_sample
+
+
+def write_split_file(run_dir: Path, samples: Sequence[Sample], split: str = "test") -> Path:
+    path = run_dir / "splits" / f"{split}.parquet"
+    write_parquet(samples_to_table(list(samples)), path, SAMPLE_SCHEMA)
+    return path
+
+
+@pytest.fixture()
+def write_split() -> Callable[..., Path]:
+    return write_split_file

@@ -1,0 +1,59 @@
+"""Helpers of the synthesis tests: a small catalogue, deterministic item tags, and
+:class:`Resources` assembled from them without touching the defaults."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from datagen.catalogue import Catalogue, Item
+from datagen.graph import build_graph
+from datagen.synth.resources import Resources
+from datagen.synth.seeds import graph_seeds
+from datagen.tags.models import ItemTraitTag, TagStatus
+from datagen.taxonomy import LeakMatcher
+
+GENRES = ["Comedy", "Drama", "Action", "Romance", "Sci-Fi", "Animation", "Thriller", "Family"]
+DIRECTORS = [f"Director {i}" for i in range(12)]
+
+
+class HashTags:
+    """Item tags from a hash: ~10% yes, ~10% unknown, the rest no, per (item, trait)."""
+
+    def __init__(self, yes: int = 1, unknown: int = 1) -> None:
+        self.yes, self.unknown = yes, unknown
+
+    def status(self, item_id: str, trait_id: str) -> TagStatus:
+        h = int(hashlib.sha256(f"{item_id}|{trait_id}".encode()).hexdigest()[:6], 16) % 10
+        if h < self.yes:
+            return TagStatus.yes
+        return TagStatus.unknown if h < self.yes + self.unknown else TagStatus.no
+
+    def tag(self, item_id: str, trait_id: str) -> ItemTraitTag:
+        status = self.status(item_id, trait_id)
+        return ItemTraitTag(item_id=item_id, trait_id=trait_id, status=status,
+                            score=0.9 if status is TagStatus.yes else 0.1,
+                            sources=["test"], evidence=[f"test:{status.value}"])
+
+
+def make_catalogue(n: int = 240) -> Catalogue:
+    rng = random.Random(7)
+    items = []
+    for i in range(n):
+        genres = rng.sample(GENRES, 2)
+        items.append(Item(item_id=f"tt{1000000 + i}", title=f"Film Number {i}",
+                          year=1970 + i % 50, imdb_id=f"tt{1000000 + i}", genres=genres,
+                          directors=[DIRECTORS[i % len(DIRECTORS)]], sources=["test"]))
+    return Catalogue(items, name="test")
+
+
+def make_resources(taxonomy, small_world, n_seeds: int = 200, tags=None) -> Resources:
+    from datagen.graph import sample_profile
+
+    catalogue, graph = small_world
+    seeds = graph_seeds(n_seeds, 13, sample_profile, graph, catalogue.get)
+    return Resources(taxonomy=taxonomy, catalogue=catalogue, graph=graph,
+                     tags=tags or HashTags(), leaks=LeakMatcher(taxonomy), seeds=seeds,
+                     sources={"taxonomy": "embedded", "catalogue": "test", "graph": "test",
+                              "tags": "test:hash", "seeds": "graph_profiles"})
+

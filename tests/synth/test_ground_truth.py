@@ -1,0 +1,63 @@
+"""Ground truth: never a `yes` item, unknown policy respected, reasons kept."""
+
+from __future__ import annotations
+
+import random
+
+from synth_helpers import HashTags
+
+from datagen.records.sample import ItemRef
+from datagen.synth.ground_truth import INSUFFICIENT, build_ground_truth, candidates_for
+from datagen.synth.plan import make_plan
+
+
+def _cands(n: int, offset: int = 0) -> list[tuple[ItemRef, float]]:
+    return [(ItemRef(item_id=f"tt{offset + i}", title=f"F{i}"), 1.0 / (i + 1)) for i in range(n)]
+
+
+def test_never_a_yes_item_over_many_random_users(taxonomy):
+    tags = HashTags(yes=3, unknown=2)
+    rng = random.Random(0)
+    for trial in range(400):
+        traits = rng.sample(taxonomy.trait_ids, rng.randint(0, 3))
+        policy = rng.choice(["exclude", "allow"])
+        gt = build_ground_truth(_cands(rng.randint(0, 40), trial * 100), traits, tags,
+                                unknown_policy=policy, gt_min=1, gt_max=rng.randint(1, 12))
+        for ref in gt.safe:
+            statuses = {tags.status(ref.item_id, t).value for t in traits}
+            assert "yes" not in statuses
+            if policy == "exclude":
+                assert statuses <= {"no"}
+        for d in gt.dropped:
+            assert d.reason.startswith(("unsafe:", "unknown:"))
+            assert tags.status(d.item_id, d.trait_id).value == d.status
+
+
+def test_unknown_policy_exclude_drops_and_allow_keeps(taxonomy):
+    tags = HashTags(yes=0, unknown=5)
+    trait = taxonomy.trait_ids[0]
+    cands = _cands(40)
+    excl = build_ground_truth(cands, [trait], tags, gt_min=1, gt_max=40)
+    allow = build_ground_truth(cands, [trait], tags, unknown_policy="allow", gt_min=1, gt_max=40)
+    assert excl.dropped and all(d.status == "unknown" for d in excl.dropped)
+    assert len(allow.safe) == 40 and not allow.dropped
+    assert len(excl.safe) + len(excl.dropped) == 40
+
+
+def test_insufficient_and_control(taxonomy):
+    tags = HashTags(yes=10, unknown=0)  # everything unsafe
+    gt = build_ground_truth(_cands(20), [taxonomy.trait_ids[0]], tags, gt_min=3)
+    assert gt.reject_reason == INSUFFICIENT and not gt.safe and len(gt.dropped) == 20
+    control = build_ground_truth(_cands(20), [], tags, gt_min=3, gt_max=5)
+    assert control.reject_reason is None and len(control.safe) == 5
+
+
+def test_candidates_real_recommendations_first_then_graph(taxonomy, resources):
+    entry = make_plan(1, 1, resources.seeds, taxonomy, {1: 1.0})[0]
+    rec = ItemRef(item_id="tt1000005", title="Film Number 5")
+    entry = entry.model_copy(update={"recommended": [rec]})
+    cands = candidates_for(entry, resources.related, resources.lookup, 10)
+    assert cands[0][0] == rec and len(cands) == 10
+    liked = {r.item_id for r in entry.liked}
+    assert not liked & {r.item_id for r, _ in cands}
+    assert len({r.item_id for r, _ in cands}) == 10

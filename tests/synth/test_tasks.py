@@ -1,0 +1,80 @@
+"""LLM tasks as pure functions: prompts carry the plan, parsing validates and explains."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from datagen.synth.fake_responder import respond
+from datagen.synth.plan import make_plan
+from datagen.synth.tasks import (
+    TaskParseError,
+    build_dialogue_messages,
+    build_judge_messages,
+    parse_dialogue,
+    parse_judge,
+    repair_messages,
+)
+
+
+@pytest.fixture()
+def entry(taxonomy, resources):
+    plan = make_plan(40, 3, resources.seeds, taxonomy, {2: 1.0})
+    return plan[0]
+
+
+def test_prompt_carries_cues_turns_and_films_never_as_user_text(entry):
+    system, user = build_dialogue_messages(entry)
+    assert system.role == "system" and user.role == "user"
+    assert f"Write exactly {entry.n_user_turns} user turns" in system.content
+    for cue in entry.cues:
+        assert cue.trait_id in user.content and cue.idea in user.content
+    assert entry.liked[0].title in user.content
+
+
+def test_parse_roundtrip_with_fake_responder(entry):
+    messages = build_dialogue_messages(entry)
+    body = {"messages": [m.model_dump() for m in messages]}
+    draft = parse_dialogue(respond(body, "openai"), entry)
+    assert [c.trait_id for c in draft.cues] == entry.traits
+    assert sum(t.role == "user" for t in draft.messages) == entry.n_user_turns
+    fenced = "```json\n" + respond(body, "openai") + "\n```"
+    assert parse_dialogue(fenced, entry) == draft
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("sorry, I cannot help", "no JSON object"),
+        ('{"turns": [', "no JSON object"),
+        ('{"turns": [{"role": "user", "content": "hi"}]}', "schema error"),
+        (json.dumps({"turns": [{"role": "assistant", "content": "a"}] * 3}), "should be a user"),
+        (json.dumps({"turns": [{"role": "user", "content": "a"},
+                               {"role": "assistant", "content": "b"},
+                               {"role": "user", "content": "c"}], "cues": []}), "no entry"),
+    ],
+)
+def test_parse_errors_explain(entry, text, reason):
+    with pytest.raises(TaskParseError, match=reason):
+        parse_dialogue(text, entry)
+
+
+def test_repair_messages_append_answer_and_reason(entry):
+    messages = build_dialogue_messages(entry)
+    repaired = repair_messages(messages, "garbage", "no JSON object found")
+    assert repaired[:2] == messages
+    assert repaired[2].role == "assistant" and repaired[2].content == "garbage"
+    assert "no JSON object found" in repaired[3].content
+
+
+def test_judge_prompt_and_parse(taxonomy):
+    system, user = build_judge_messages("I shake out my boots.", taxonomy)
+    assert all(t in system.content for t in taxonomy.trait_ids)
+    assert "I shake out my boots." in user.content
+    assert parse_judge('{"traits": ["gore", "animal_harm"]}', taxonomy) == ["animal_harm", "gore"]
+    assert parse_judge('{"traits": []}', taxonomy) == []
+    with pytest.raises(TaskParseError, match="unknown trait"):
+        parse_judge('{"traits": ["dragons"]}', taxonomy)
+    with pytest.raises(TaskParseError):
+        parse_judge('{"answer": "gore"}', taxonomy)
