@@ -81,7 +81,7 @@ def krippendorff_alpha(units: Sequence[Sequence[Hashable | None]],
     if expected == 0.0:
         return None
     observed = float((o * d2).sum())
-    return 1.0 - (n - 1.0) * observed / expected
+    return float(1.0 - (n - 1.0) * observed / expected)
 
 
 def percent_agreement(units: Sequence[Sequence[Hashable | None]]) -> float | None:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from datagen.records.sample import Sample
 
-__all__ = ["PullResult", "QuestionAgreement", "fetch_votes", "pull_verdicts", "pull_to_parquet"]
+__all__ = ["PullResult", "QuestionAgreement", "fetch_votes", "pull_to_parquet", "pull_verdicts"]
 
 
 class QuestionAgreement(BaseModel):

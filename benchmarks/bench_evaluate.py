@@ -1,13 +1,13 @@
 """Benchmark: evaluate 100,000 predictions of 20 items each (target < 30 s on 2 cores).
 
 Builds a synthetic split over the embedded bokeh catalogue (1-2 traits for 80% of samples,
-controls otherwise; 5-10 ground-truth films) and one predictions file in which half the
-answers are raw markdown model text and half are title lists. Titles are mostly clean
+controls otherwise; 5-10 ground-truth films) and one predictions file of title lists, or with
+``--text-share`` a share of raw markdown model answers (parsed with ``extract_titles``). Titles are mostly clean
 ``Title (Year)`` forms with noise: articles moved (``Dark Knight, The``), lower case, missing
 or off-by-one years, markdown, and invented films. Tags are fused in memory from the rule
 evidence. Prints the wall time of each stage and the peak memory (ru_maxrss).
 
-    python benchmarks/bench_evaluate.py [--samples 100000] [--resamples 1000]
+    python benchmarks/bench_evaluate.py [--samples 100000] [--resamples 1000] [--text-share 0.5]
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def _answer(rng: random.Random, items: list, gt: list[str], by_id: dict) -> list
     return out
 
 
-def build(n: int, catalogue, work: Path, seed: int = 0):  # type: ignore[no-untyped-def]
+def build(n: int, catalogue, work: Path, text_share: float = 0.0,  # type: ignore[no-untyped-def]
+          seed: int = 0):
     from datagen.evaluate.predictions import PredictionRecord, write_predictions
     from datagen.evaluate.truth import BenchmarkSplit
 
@@ -73,7 +74,7 @@ def build(n: int, catalogue, work: Path, seed: int = 0):  # type: ignore[no-unty
         liked.append([it.item_id for it in rng.sample(items, 3)])
         gts.append(gt)
         titles = _answer(rng, items, gt, by_id)
-        if i % 2:
+        if rng.random() < text_share:
             text = "Here you go:\n" + "\n".join(f"{j + 1}. {t} - worth a watch"
                                                 for j, t in enumerate(titles))
             records.append(PredictionRecord(sample_id=sid, text=text, split="test"))
@@ -88,6 +89,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=100_000)
     ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--text-share", type=float, default=0.0,
+                    help="share of answers given as raw markdown text (parsed with "
+                    "extract_titles) instead of title lists")
     args = ap.parse_args()
 
     from datagen.catalogue import load_default_catalogue
@@ -102,7 +106,7 @@ def main() -> None:
     t_setup = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        split, path = build(args.samples, catalogue, Path(tmp))
+        split, path = build(args.samples, catalogue, Path(tmp), args.text_share)
         t_build = time.perf_counter() - t0
         t0 = time.perf_counter()
         pset = load_predictions(path)
@@ -113,7 +117,8 @@ def main() -> None:
         t_eval = time.perf_counter() - t0
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     m = report.models[0]
-    print(f"samples: {args.samples:,} x 20 titles; tags: {source}")
+    print(f"samples: {args.samples:,} x 20 titles ({args.text_share:.0%} raw text); "
+          f"tags: {source}")
     print(f"setup (catalogue + resolver + tags): {t_setup:.2f} s")
     print(f"build synthetic split + write JSONL: {t_build:.2f} s")
     print(f"load predictions file: {t_load:.2f} s")

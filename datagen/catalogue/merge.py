@@ -28,12 +28,12 @@ def _title_keys(title: str, year: int | None) -> list[tuple[str, int]]:
     return [(forms.key, year), (forms.free_key, year)]
 
 
-def _joinable(record: dict[str, Any], item: Item) -> bool:
+def _joinable(record: Item | dict[str, Any], item: Item) -> bool:
     """A title+year join needs one side without IMDb id, and never joins two films of one
     source (their external ids would collide, and the source says they differ)."""
-    if item.imdb_id is not None and record["imdb_id"] is not None:
+    if item.imdb_id is not None and _field(record, "imdb_id") is not None:
         return False
-    return not set(item.sources) & set(record["sources"])
+    return not set(item.sources) & set(_field(record, "sources"))
 
 
 def _absorb(base: dict[str, Any], new: Item) -> None:
@@ -59,32 +59,56 @@ def _absorb(base: dict[str, Any], new: Item) -> None:
 
 
 def merge_catalogues(*catalogues: Catalogue, name: str = "merged") -> Catalogue:
-    """One catalogue from several; item id = IMDb id when any source knows it."""
-    records: list[dict[str, Any]] = []
+    """One catalogue from several; item id = IMDb id when any source knows it.
+
+    Items that nothing merges into are reused as they are (items are never mutated);
+    only merged records are rebuilt and validated.
+    """
+    records: list[Item | dict[str, Any]] = []
     by_imdb: dict[str, int] = {}
     by_title: dict[tuple[str, int], int] = {}
     for catalogue in catalogues:
         for item in catalogue.items:
-            target = by_imdb.get(item.imdb_id) if item.imdb_id else None
-            if target is None:
-                for key in _title_keys(item.title, item.year):
-                    found = by_title.get(key)
-                    if found is not None and _joinable(records[found], item):
-                        target = found
-                        break
+            target = _find(item, records, by_imdb, by_title)
             if target is None:
                 target = len(records)
-                records.append(item.model_dump())
+                records.append(item)
             else:
-                _absorb(records[target], item)
-            record = records[target]
-            if record["imdb_id"]:
-                by_imdb.setdefault(record["imdb_id"], target)
-            for key in _title_keys(record["title"], record["year"]):
-                by_title.setdefault(key, target)
-    items = []
-    for record in records:
-        if record["imdb_id"]:
-            record["item_id"] = record["imdb_id"]
-        items.append(Item.model_validate(record))
-    return Catalogue(items, name=name)
+                record = records[target]
+                if isinstance(record, Item):
+                    record = records[target] = record.model_dump()
+                _absorb(record, item)
+            _register(records[target], target, by_imdb, by_title)
+    return Catalogue((_freeze(record) for record in records), name=name)
+
+
+def _field(record: Item | dict[str, Any], field: str) -> Any:
+    return record[field] if isinstance(record, dict) else getattr(record, field)
+
+
+def _find(item: Item, records: list[Item | dict[str, Any]], by_imdb: dict[str, int],
+          by_title: dict[tuple[str, int], int]) -> int | None:
+    if item.imdb_id and item.imdb_id in by_imdb:
+        return by_imdb[item.imdb_id]
+    for key in _title_keys(item.title, item.year):
+        found = by_title.get(key)
+        if found is not None and _joinable(records[found], item):
+            return found
+    return None
+
+
+def _register(record: Item | dict[str, Any], index: int, by_imdb: dict[str, int],
+              by_title: dict[tuple[str, int], int]) -> None:
+    imdb = _field(record, "imdb_id")
+    if imdb:
+        by_imdb.setdefault(imdb, index)
+    for key in _title_keys(_field(record, "title"), _field(record, "year")):
+        by_title.setdefault(key, index)
+
+
+def _freeze(record: Item | dict[str, Any]) -> Item:
+    if isinstance(record, Item):
+        return record
+    if record["imdb_id"]:
+        record["item_id"] = record["imdb_id"]
+    return Item.model_validate(record)

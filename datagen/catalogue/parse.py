@@ -110,9 +110,13 @@ def _split_inline_list(line: str) -> list[str] | None:
         if all(len(part.split()) <= _MAX_TITLE_WORDS // 2 + 2 for part in parts):
             return parts
         return None
-    if years or line.count(",") + line.count(";") < 2 or line.rstrip().endswith("."):
+    if years:
         return None
-    pieces = [_LIST_GLUE.sub("", piece).strip() for piece in re.split(r"[,;]", line)]
+    body = line.split(": ", 1)[1] if ": " in line else line  # "Try these: A, B and C."
+    body = body.strip().rstrip(".!")
+    if body.count(",") + body.count(";") < 2:
+        return None
+    pieces = [_LIST_GLUE.sub("", piece).strip() for piece in re.split(r"[,;]", body)]
     pieces = [piece for piece in pieces if piece]
     if all(len(piece.split()) <= 6 and not piece[:1].islower() for piece in pieces):
         return pieces

@@ -2,13 +2,16 @@
 
 Built once per catalogue. Lookups go through three dict tiers before any fuzzy work:
 
-1. ``title_key`` of the title and its aliases, and the article-free key ("dark knight");
+1. ``title_key`` of the title and its aliases; then the article-free key ("dark knight"),
+   so "Heat" prefers the films called Heat over "The Heat";
 2. the main title before a subtitle ("Terminator 2" -> "Terminator 2: Judgment Day"),
    accepted only with a year within ±1 or a single candidate;
 3. fuzzy (rapidfuzz ratio on normalized titles) only on a miss, blocked by year window or by
    the first/last three letters, with a strict cutoff and guards: the numbers in both titles
    must agree (sequels), neither title may extend the other ("A Quiet Place" is not
-   "A Quiet Place in the Country"), and their lengths must be close.
+   "A Quiet Place in the Country"), and their lengths must be close. With a year given, a
+   single typo in a title of 6+ letters is also accepted when exactly one film of that
+   year window is one edit away ("Netowrk (1976)" -> "Network").
 
 Year rules: several films with one title -> the one of the given year; a year off by one is
 accepted (``year_distance=1``); a larger gap is no match (``reason="year mismatch ..."``)
@@ -18,16 +21,21 @@ most popular, with ``reason="ambiguous: N candidates"``.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
+from datagen.catalogue.fuzzy import FuzzyIndex
 from datagen.catalogue.models import Item, TitleMatch
 from datagen.catalogue.store import Catalogue
-from datagen.catalogue.titles import split_bare_year, split_title_year, title_forms
+from datagen.catalogue.titles import (
+    TitleForms,
+    split_bare_year,
+    split_title_year,
+    title_forms,
+)
 
 __all__ = ["TitleResolver"]
 
@@ -35,7 +43,6 @@ _SUBTITLE = re.compile(r"\s*(?::|\s[–—-]\s)\s*")
 _MARKUP = "*_` "
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "„": "“"}
 _TRAILING_PUNCT = ".,;:!?"
-_DIGITS = re.compile(r"\d+")
 _CACHE_LIMIT = 200_000
 
 
@@ -76,33 +83,39 @@ class TitleResolver:
         self.strong_cutoff = strong_cutoff
         self.min_length_ratio = min_length_ratio
         self._items: list[Item] = list(catalogue.items)
-        self._keys: dict[str, list[int]] = defaultdict(list)
+        self._full: dict[str, list[int]] = defaultdict(list)
+        self._free: dict[str, list[int]] = defaultdict(list)
         self._main: dict[str, list[int]] = defaultdict(list)
-        self._fuzzy_text: list[str] = []
-        self._by_year: dict[int, list[int]] = defaultdict(list)
-        self._by_edge: dict[str, list[int]] = defaultdict(list)
+        fuzzy_texts: list[str] = []
         self._cache: dict[tuple[str, int | None], TitleMatch] = {}
-        for index, item in enumerate(self._items):
-            self._index_item(index, item)
-        self._keys = dict(self._keys)
+        was_enabled = gc.isenabled()
+        gc.disable()  # tens of thousands of small lists: skip generational GC while indexing
+        try:
+            for index, item in enumerate(self._items):
+                fuzzy_texts.append(self._index_item(index, item))
+            self._fuzzy_index = FuzzyIndex(
+                fuzzy_texts, [item.year for item in self._items],
+                [item.popularity for item in self._items], min_length_ratio=min_length_ratio)
+        finally:
+            if was_enabled:
+                gc.enable()
+        self._full, self._free = dict(self._full), dict(self._free)
         self._main = dict(self._main)
 
-    def _index_item(self, index: int, item: Item) -> None:
+    def _index_item(self, index: int, item: Item) -> str:
+        """Add the item's title keys to the dict tiers; return its fuzzy comparison text."""
         forms = title_forms(item.title)
         for title in (item.title, *item.aliases):
             title_form = forms if title is item.title else title_forms(title)
-            for key in (title_form.key, title_form.free_key):
-                bucket = self._keys[key]
+            for index_dict, key in ((self._full, title_form.key),
+                                    (self._free, title_form.free_key)):
+                bucket = index_dict[key]
                 if key and index not in bucket:
                     bucket.append(index)
             main = _main_title(title) if ":" in title or " " in title else None
             if main:
                 self._main[title_forms(main).free_key].append(index)
-        self._fuzzy_text.append(forms.free_text)
-        if item.year is not None:
-            self._by_year[item.year].append(index)
-        for edge in {"^" + forms.free_key[:3], "$" + forms.free_key[-3:]}:
-            self._by_edge[edge].append(index)
+        return forms.free_text
 
     # ------------------------------------------------------------------ public API
     def resolve(self, text: str, year: int | None = None) -> TitleMatch:
@@ -116,9 +129,12 @@ class TitleResolver:
             self._cache[cache_key] = match
         return match
 
-    def resolve_many(self, texts: Iterable[str]) -> list[TitleMatch]:
-        """Resolve many strings; identical strings are resolved once."""
-        return [self.resolve(text) for text in texts]
+    def resolve_many(self, texts: Iterable[str],
+                     years: Iterable[int | None] | None = None) -> list[TitleMatch]:
+        """Resolve many strings (optionally with one year each); identical inputs resolve once."""
+        if years is None:
+            return [self.resolve(text) for text in texts]
+        return [self.resolve(text, year) for text, year in zip(texts, years, strict=True)]
 
     # ------------------------------------------------------------------ internals
     def _resolve(self, text: str, year: int | None) -> TitleMatch:
@@ -154,29 +170,33 @@ class TitleResolver:
     def _lookup(self, title: str, year: int | None) -> _Outcome:
         if not title:
             return _Outcome(None, "none", 0.0, reason="empty title")
-        candidates = self._candidates(title)
-        if candidates:
-            outcome = self._pick_by_year(candidates, year)
-            if outcome.index is not None or year is None:
-                return outcome
-            fuzzy = self._fuzzy(title, year, self.strong_cutoff, exclude=set(candidates))
-            return fuzzy if fuzzy.index is not None else outcome
-        main = self._main_title_lookup(title, year)
+        forms = title_forms(title)
+        tiers = self._candidate_tiers(forms)
+        if tiers:
+            for tier in tiers:
+                outcome = self._pick_by_year(tier, year)
+                if outcome.index is not None or year is None:
+                    return outcome
+            every = [i for tier in tiers for i in tier]
+            fuzzy = self._fuzzy(forms, year, self.strong_cutoff, exclude=set(every))
+            return fuzzy if fuzzy.index is not None else self._pick_by_year(every, year)
+        main = self._main_title_lookup(title, forms, year)
         if main is not None:
             return main
-        fuzzy = self._fuzzy(title, year, self.fuzzy_cutoff, exclude=set())
+        fuzzy = self._fuzzy(forms, year, self.fuzzy_cutoff, exclude=set())
         if fuzzy.index is not None:
             return fuzzy
         return _Outcome(None, "none", 0.0, reason="not in catalogue")
 
-    def _candidates(self, title: str) -> list[int]:
-        found: list[int] = []
-        forms = title_forms(title)
-        for key in (forms.key, forms.free_key):
-            for index in self._keys.get(key, ()):
-                if index not in found:
-                    found.append(index)
-        return found
+    def _candidate_tiers(self, forms: TitleForms) -> list[list[int]]:
+        """Rows with the query's full key, then rows equal only without articles.
+
+        "Heat" finds the three films called Heat before "The Heat"; "Dark Knight" finds
+        "The Dark Knight" through the second tier.
+        """
+        full = self._full.get(forms.key, [])
+        free = [i for i in self._free.get(forms.free_key, ()) if i not in full]
+        return [tier for tier in (full, free) if tier]
 
     def _popularity_order(self, indices: Iterable[int]) -> list[int]:
         return sorted(indices, key=lambda i: (-self._items[i].popularity, self._items[i].item_id))
@@ -196,7 +216,7 @@ class TitleResolver:
         if undated:
             return _Outcome(self._popularity_order(undated)[0], "normalized",
                             reason="catalogue item has no year")
-        years = sorted({self._items[i].year for i in candidates if self._items[i].year})
+        years = sorted({y for i in candidates if (y := self._items[i].year) is not None})
         listed = ", ".join(str(y) for y in years)
         return _Outcome(None, "none", 0.0, reason=f"year mismatch: catalogue has {listed}")
 
@@ -204,10 +224,11 @@ class TitleResolver:
         item_year = self._items[index].year
         return None if item_year is None else abs(item_year - year)
 
-    def _main_title_lookup(self, title: str, year: int | None) -> _Outcome | None:
+    def _main_title_lookup(self, title: str, forms: TitleForms,
+                           year: int | None) -> _Outcome | None:
         """Tier 2: subtitle dropped on the catalogue side, or on the query side (year needed)."""
         near = (lambda i: self._year_gap(i, year) in (0, 1)) if year is not None else None
-        found = self._main.get(title_forms(title).free_key, [])
+        found = self._main.get(forms.free_key, [])
         if near is not None:
             found = [i for i in found if near(i)]
         if len(found) == 1 or (found and near is not None):
@@ -216,45 +237,21 @@ class TitleResolver:
                             reason="matched the title without its subtitle")
         query_main = _main_title(title)
         if query_main and near is not None:
-            found = [i for i in self._candidates(query_main) if near(i)]
+            tiers = self._candidate_tiers(title_forms(query_main))
+            found = [i for tier in tiers for i in tier if near(i)]
             if found:
                 outcome = self._pick_by_year(found, year)
                 return _Outcome(outcome.index, "normalized", year_distance=outcome.year_distance,
                                 reason="matched the query's title without its subtitle")
         return None
 
-    def _fuzzy_pool(self, query: str, year: int | None) -> list[int]:
-        if year is not None:
-            return [i for y in (year - 1, year, year + 1) for i in self._by_year.get(y, ())]
-        compact = query.replace(" ", "")
-        pool = dict.fromkeys(self._by_edge.get("^" + compact[:3], ()))
-        pool.update(dict.fromkeys(self._by_edge.get("$" + compact[-3:], ())))
-        return list(pool)
-
-    def _fuzzy(self, title: str, year: int | None, cutoff: float,
+    def _fuzzy(self, forms: TitleForms, year: int | None, cutoff: float,
                exclude: set[int]) -> _Outcome:
-        query = title_forms(title).free_text
-        pool = [i for i in self._fuzzy_pool(query, year) if i not in exclude]
-        if not query or not pool:
+        strict = cutoff > self.fuzzy_cutoff  # after a year mismatch: strong hits only
+        hit = self._fuzzy_index.search(forms.free_text, year, cutoff,
+                                       exclude=exclude, one_edit=not strict)
+        if hit is None:
             return _Outcome(None, "none", 0.0, reason="not in catalogue")
-        choices = {i: self._fuzzy_text[i] for i in pool}
-        hits = process.extract(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8)
-        ranked = sorted(hits, key=lambda h: (-h[1], -self._items[h[2]].popularity, h[2]))
-        for text, score, index in ranked:
-            if _guards_pass(query, text, self.min_length_ratio):
-                distance = self._year_gap(index, year) if year is not None else None
-                return _Outcome(index, "fuzzy", float(round(score, 1)), year_distance=distance)
-        return _Outcome(None, "none", 0.0, reason="not in catalogue")
-
-
-def _guards_pass(query: str, candidate: str, min_length_ratio: float) -> bool:
-    """Reject fuzzy hits that are another film in disguise (sequel, extension, short)."""
-    if _DIGITS.findall(query) != _DIGITS.findall(candidate):
-        return False
-    short, long_ = sorted((query.replace(" ", ""), candidate.replace(" ", "")), key=len)
-    if long_.startswith(short) or long_.endswith(short):
-        return False
-    q_words, c_words = set(query.split()), set(candidate.split())
-    if q_words != c_words and (q_words <= c_words or c_words <= q_words):
-        return False
-    return len(short) / max(len(long_), 1) >= min_length_ratio
+        index, score = hit
+        distance = self._year_gap(index, year) if year is not None else None
+        return _Outcome(index, "fuzzy", score, year_distance=distance)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -20,6 +21,7 @@ from datagen.parquet_io import read_parquet, write_parquet
 __all__ = ["CATALOGUE_SCHEMA", "Catalogue"]
 
 _STR_LIST = pa.list_(pa.string())
+_LIST_FIELDS = ("genres", "directors", "writers", "cast", "sources", "aliases")
 CATALOGUE_SCHEMA = pa.schema([
     pa.field("item_id", pa.string(), nullable=False),
     pa.field("title", pa.string(), nullable=False),
@@ -99,30 +101,39 @@ class Catalogue:
 
     def to_table(self) -> pa.Table:
         """Arrow table with :data:`CATALOGUE_SCHEMA`."""
-        columns: dict[str, list[object]] = {name: [] for name in CATALOGUE_SCHEMA.names}
-        for item in self.items:
-            for name in CATALOGUE_SCHEMA.names:
-                value = getattr(item, name)
-                columns[name].append(list(value.items()) if name == "external_ids" else value)
+        items = self.items
+        columns: dict[str, list[Any]] = {
+            name: [getattr(item, name) for item in items] for name in CATALOGUE_SCHEMA.names
+        }
+        columns["external_ids"] = [list(ids.items()) for ids in columns["external_ids"]]
         return pa.Table.from_pydict(columns, schema=CATALOGUE_SCHEMA)
 
     @classmethod
     def from_table(cls, table: pa.Table, *, name: str = "catalogue",
                    file: str | Path | None = None) -> Catalogue:
-        """Build from an Arrow table with :data:`CATALOGUE_SCHEMA` columns."""
-        rows = table.select(CATALOGUE_SCHEMA.names).to_pylist()
+        """Build from an Arrow table with :data:`CATALOGUE_SCHEMA` columns.
+
+        The table is cast to the schema first, so the column types are already checked;
+        the remaining rules (non-empty ids and titles) are checked here per row.
+        """
+        try:
+            table = table.select(CATALOGUE_SCHEMA.names).cast(CATALOGUE_SCHEMA)
+        except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise InputError(f"columns do not match the catalogue schema ({exc})",
+                             file=file) from exc
+        columns = table.to_pydict()
         items = []
-        for index, row in enumerate(rows):
+        for index in range(table.num_rows):
+            row = {name: columns[name][index] for name in CATALOGUE_SCHEMA.names}
+            for field in ("item_id", "title"):
+                if not row[field]:
+                    raise InputError("empty value", file=file, record=f"row {index}",
+                                     field=field)
             row["external_ids"] = dict(row["external_ids"] or [])
-            for list_field in ("genres", "directors", "writers", "cast", "sources", "aliases"):
+            for list_field in _LIST_FIELDS:
                 row[list_field] = row[list_field] or []
             row["popularity"] = row["popularity"] or 0.0
-            try:
-                items.append(Item.model_validate(row))
-            except ValueError as exc:
-                first = str(exc).splitlines()[1] if "\n" in str(exc) else str(exc)
-                raise InputError(f"invalid item ({first})", file=file, record=f"row {index}",
-                                 field="item") from exc
+            items.append(Item.model_construct(**row))
         return cls(items, name=name)
 
     def save(self, path: str | Path) -> Path:

@@ -70,7 +70,7 @@ def _summary(stats: dict[str, Any], run_dir: Path, skipped: int) -> None:
 
 
 def synthesize(
-    n: int = typer.Option(400, "--n", help="Users to plan (pairs: 2 samples each)."),
+    n: int = typer.Option(1000, "--n", help="Users to plan (pairs: 2 samples each)."),
     seed: int = typer.Option(13, help="Plan seed: same seed, same samples."),
     seed_source: str = typer.Option("graph", help="graph | redial | reddit."),
     seed_file: Path | None = typer.Option(None, help="ReDial or Reddit-Movie-style JSONL."),
@@ -93,8 +93,10 @@ def synthesize(
         "exclude", help="exclude (unknown is not safe) | allow (recorded in the manifest)."),
     gt_min: int = typer.Option(3, help="Fewer safe items -> reject."),
     gt_max: int = typer.Option(10, help="Ground-truth items kept per sample."),
-    candidate_pool: int = typer.Option(60, help="Relevant candidates checked per user."),
+    candidate_pool: int = typer.Option(
+        200, help="Graph-nearest candidates checked per user (scan stops at --gt-max safe)."),
     concurrency: int = typer.Option(16, help="Entries in flight at once."),
+    shard_size: int = typer.Option(256, help="Finished entries per shard (resume unit)."),
     max_failure_rate: float = typer.Option(0.5, help="Abort above this generation failure "
                                            "rate (shards are kept)."),
     drop_failed: bool = typer.Option(False, "--drop-failed", help="Move samples that fail "
@@ -120,12 +122,12 @@ def synthesize(
     """Synthesize SafeRec dialogues: implicit cues, safe ground truth, verification.
 
     Defaults: offline backend (a labelled template composer, not an LLM), offline judge,
-    embedded taxonomy and bokeh catalogue, 400 users, 20% controls -> runs/default with
+    embedded taxonomy and bokeh catalogue, 1000 users, 20% controls -> runs/default with
     manifest.json, shards/, samples.parquet, rejects.parquet and stats.json.
 
     Examples:
 
-      datagen synthesize   (offline, 400 users -> runs/default)
+      datagen synthesize   (offline, 1000 users -> runs/default)
 
       datagen synthesize --backend openai --model gpt-4o-mini --n 2000 --concurrency 32
 
@@ -155,7 +157,7 @@ def synthesize(
                 backend=backend, model=model, base_url=base_url, judge_backend=judge_backend,
                 judge_model=judge_model, temperature=temperature, unknown_policy=unknown_policy,
                 gt_min=gt_min, gt_max=gt_max, candidate_pool=candidate_pool,
-                concurrency=concurrency, max_failure_rate=max_failure_rate,
+                concurrency=concurrency, shard_size=shard_size, max_failure_rate=max_failure_rate,
                 drop_failed=drop_failed, run_dir=run_dir, resume=resume, overwrite=overwrite,
                 taxonomy_path=taxonomy, catalogue_path=catalogue, tags_path=tags,
                 graph_path=graph, cache_path=cache, no_cache=no_cache,

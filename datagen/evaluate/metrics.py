@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
+from datagen.errors import InputError
 from datagen.evaluate.parsing import ItemVocab, ParsedPredictions
 from datagen.evaluate.truth import BenchmarkSplit
 
@@ -68,19 +69,20 @@ class TruthArrays:
 
 def truth_arrays(split: BenchmarkSplit, vocab: ItemVocab) -> TruthArrays:
     """Encode ground truth and traits of ``split`` (adds ground-truth items to ``vocab``)."""
-    keys = [
-        i * int(_STRIDE) + vocab.code(item_id)
-        for i, items in enumerate(split.ground_truth)
-        for item_id in dict.fromkeys(items)
-    ]
+    stride = int(_STRIDE)
+    keys = np.unique(np.array(
+        [i * stride + vocab.code(item_id) for i, items in enumerate(split.ground_truth)
+         for item_id in items],
+        dtype=np.int64,
+    ))  # unique: an item listed twice in the ground truth counts once
     trait_ids = split.trait_ids
     col = {t: j for j, t in enumerate(trait_ids)}
     mask = np.zeros((len(split), len(trait_ids)), dtype=bool)
     for i, traits in enumerate(split.traits):
         for t in traits:
             mask[i, col[t]] = True
-    sizes = np.array([len(set(g)) for g in split.ground_truth], dtype=np.int32)
-    return TruthArrays(np.unique(np.array(keys, dtype=np.int64)), sizes, trait_ids, mask)
+    sizes = np.bincount(keys // stride, minlength=len(split)).astype(np.int32)
+    return TruthArrays(keys, sizes, trait_ids, mask)
 
 
 def status_matrix(tags: _Tags, item_ids: Sequence[str], trait_ids: Sequence[str]) -> np.ndarray:
@@ -90,9 +92,14 @@ def status_matrix(tags: _Tags, item_ids: Sequence[str], trait_ids: Sequence[str]
     """
     out = np.full((len(item_ids), len(trait_ids)), STATUS_UNKNOWN, dtype=np.int8)
     for j, trait in enumerate(trait_ids):
-        for i, item in enumerate(item_ids):
-            status = tags.status(item, trait)
-            out[i, j] = _CODE[getattr(status, "value", status)]
+        try:
+            column = [tags.status(item, trait) for item in item_ids]
+        except KeyError as exc:
+            raise InputError(
+                f"trait {trait!r} of the split is not in the tag table: were the tags built "
+                "with another taxonomy?", field="trait_id",
+            ) from exc
+        out[:, j] = [_CODE[getattr(s, "value", s)] for s in column]
     return out
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import polars as pl
 
 from datagen.evaluate.predictions import PredictionSet
 from datagen.evaluate.truth import BenchmarkSplit
@@ -92,9 +93,9 @@ def _default_parser() -> Callable[[str], list[str]]:
 
 def _title_lists(
     pset: PredictionSet, split: BenchmarkSplit, parser: Callable[[str], list[str]]
-) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+) -> tuple[list[Sequence[str]], np.ndarray, np.ndarray]:
     parsed_text: dict[str, list[str]] = {}
-    lists: list[list[str]] = []
+    lists: list[Sequence[str]] = []
     has = np.zeros(len(split), dtype=bool)
     failed = np.zeros(len(split), dtype=bool)
     for i, sid in enumerate(split.sample_ids):
@@ -104,7 +105,7 @@ def _title_lists(
             continue
         has[i] = True
         if rec.titles is not None:
-            titles = [t for t in rec.titles if t.strip()]
+            titles = rec.titles  # blank entries were dropped when the file was read
         else:
             text = rec.text or ""
             titles = parsed_text.get(text)
@@ -125,26 +126,40 @@ def parse_predictions(
 ) -> ParsedPredictions:
     """Parse and resolve a model's answers in the order of ``split.sample_ids``."""
     lists, has, failed = _title_lists(pset, split, parser or _default_parser())
-    flat = [t for titles in lists for t in titles]
-    resolved = resolver.item_ids(flat)
-    n = len(split)
-    codes = np.full((n, k_max), PAD, dtype=np.int32)
-    n_parsed = np.zeros(n, dtype=np.int32)
-    n_resolved = np.zeros(n, dtype=np.int32)
-    pos = 0
-    for i, titles in enumerate(lists):
-        ids = resolved[pos : pos + len(titles)]
-        pos += len(titles)
-        n_parsed[i] = len(ids)
-        n_resolved[i] = sum(1 for x in ids if x is not None)
-        seen: set[str] = set()
-        row = codes[i]
-        for rank, item_id in enumerate(ids[:k_max]):
-            if item_id is None:
-                row[rank] = UNRESOLVED
-            elif item_id in seen:
-                row[rank] = DUPLICATE
-            else:
-                seen.add(item_id)
-                row[rank] = vocab.code(item_id)
-    return ParsedPredictions(pset.name, codes, n_parsed, n_resolved, has, failed)
+    lengths = np.fromiter((len(t) for t in lists), dtype=np.int64, count=len(lists))
+    strings = pl.Series("title", [t for titles in lists for t in titles], dtype=pl.String)
+    # dense rank = index into the sorted distinct strings: each string is resolved once
+    distinct = strings.unique().sort().to_list()
+    position = (strings.rank("dense").to_numpy().astype(np.int64) - 1) if len(strings) else (
+        np.zeros(0, dtype=np.int64))
+    distinct_codes = np.array(
+        [UNRESOLVED if item_id is None else vocab.code(item_id)
+         for item_id in resolver.item_ids(distinct)],
+        dtype=np.int64,
+    )
+    flat_codes = distinct_codes[position] if len(position) else np.zeros(0, dtype=np.int64)
+    codes = _rank_matrix(flat_codes, lengths, k_max)
+    ends = np.cumsum(lengths)
+    resolved_before = np.concatenate([[0], np.cumsum(flat_codes >= 0)])
+    n_resolved = (resolved_before[ends] - resolved_before[ends - lengths]).astype(np.int32)
+    return ParsedPredictions(pset.name, codes, lengths.astype(np.int32), n_resolved, has, failed)
+
+
+def _rank_matrix(flat_codes: np.ndarray, lengths: np.ndarray, k_max: int) -> np.ndarray:
+    """Flat per-answer codes -> ``(n, k_max)`` matrix; repeats of an item become DUPLICATE."""
+    n = len(lengths)
+    rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    ranks = np.arange(len(flat_codes), dtype=np.int64) - np.repeat(starts, lengths)
+    keep = ranks < k_max
+    rows, ranks, codes = rows[keep], ranks[keep], flat_codes[keep].copy()
+    resolved = np.flatnonzero(codes >= 0)
+    if len(resolved):
+        keys = rows[resolved] * (int(codes.max()) + 1) + codes[resolved]
+        order = np.lexsort((ranks[resolved], keys))  # by item within row, then by rank
+        repeat = np.zeros(len(order), dtype=bool)
+        repeat[1:] = keys[order][1:] == keys[order][:-1]
+        codes[resolved[order[repeat]]] = DUPLICATE
+    matrix = np.full((n, k_max), PAD, dtype=np.int32)
+    matrix[rows, ranks] = codes
+    return matrix

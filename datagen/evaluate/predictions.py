@@ -103,14 +103,15 @@ def _record(row: object, path: Path, where: int | str) -> PredictionRecord:
         )
     if text is not None and not isinstance(text, str):
         raise InputError("must be a string", file=path, record=where, field="text")
-    if titles is not None and (
-        not isinstance(titles, list) or not all(isinstance(t, str) for t in titles)
-    ):
-        raise InputError("must be a list of strings", file=path, record=where, field="titles")
+    if titles is not None:
+        if not isinstance(titles, list) or not all(isinstance(t, str) for t in titles):
+            raise InputError("must be a list of strings", file=path, record=where,
+                             field="titles")
+        titles = tuple(t for t in titles if t.strip())  # blank entries are not titles
     return PredictionRecord(
         sample_id=sample_id,
         text=text,
-        titles=tuple(titles) if titles is not None else None,
+        titles=titles,
         split=_opt_str(row, "split", path, where),
         taxonomy_version=_opt_str(row, "taxonomy_version", path, where),
     )

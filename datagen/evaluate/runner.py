@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from functools import partial
 
 import numpy as np
 
-from datagen.evaluate.bootstrap import DEFAULT_RESAMPLES, bootstrap_ci
+from datagen.evaluate.bootstrap import DEFAULT_RESAMPLES, bootstrap_groups
 from datagen.evaluate.metrics import metric_names, sample_metrics, status_matrix, truth_arrays
 from datagen.evaluate.models import (
     EvaluationReport,
@@ -35,25 +34,30 @@ def _num(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
 
-def _group(
-    matrix: np.ndarray, names: list[str], mask: np.ndarray, *, resamples: int, seed: int,
+def _groups(
+    matrix: np.ndarray, names: list[str], masks: list[np.ndarray], *, resamples: int, seed: int,
     confidence: float,
-) -> GroupReport:
-    sub = matrix[mask]
-    defined = ~np.isnan(sub)
-    n_def = defined.sum(axis=0)
-    sums = np.where(defined, sub, 0.0).sum(axis=0)
-    low, high = bootstrap_ci(sub, resamples=resamples, seed=seed, confidence=confidence)
-    metrics = {
-        name: MetricValue(
-            value=float(sums[j] / n_def[j]) if n_def[j] else None,
-            low=_num(low[j]) if n_def[j] else None,
-            high=_num(high[j]) if n_def[j] else None,
-            n=int(n_def[j]),
-        )
-        for j, name in enumerate(names)
-    }
-    return GroupReport(n_samples=int(mask.sum()), metrics=metrics)
+) -> list[GroupReport]:
+    """Mean, count and bootstrap interval of every metric for every group (mask)."""
+    intervals = bootstrap_groups(matrix, masks, resamples=resamples, seed=seed,
+                                 confidence=confidence)
+    out = []
+    for mask, (low, high) in zip(masks, intervals, strict=True):
+        sub = matrix[mask]
+        defined = ~np.isnan(sub)
+        n_def = defined.sum(axis=0)
+        sums = np.where(defined, sub, 0.0).sum(axis=0)
+        metrics = {
+            name: MetricValue(
+                value=float(sums[j] / n_def[j]) if n_def[j] else None,
+                low=_num(low[j]) if n_def[j] else None,
+                high=_num(high[j]) if n_def[j] else None,
+                n=int(n_def[j]),
+            )
+            for j, name in enumerate(names)
+        }
+        out.append(GroupReport(n_samples=int(mask.sum()), metrics=metrics))
+    return out
 
 
 def _counts(parsed: ParsedPredictions) -> ModelCounts:
@@ -105,19 +109,21 @@ def evaluate_predictions(
     metric_keys = metric_names(ks)
     models = []
     control = truth.is_control
+    masks = [np.ones(len(split), dtype=bool), control,
+             *(truth.trait_mask[:, j] for j in range(len(truth.trait_ids)))]
     for pset, pp in zip(prediction_sets, parsed, strict=True):
         per_sample = sample_metrics(pp, truth, status, ks)
         matrix = np.column_stack([per_sample[k] for k in metric_keys])
-        group = partial(_group, matrix, metric_keys, resamples=resamples, seed=seed,
-                        confidence=confidence)
+        overall, ctrl, *traits = _groups(matrix, metric_keys, masks, resamples=resamples,
+                                         seed=seed, confidence=confidence)
         models.append(
             ModelReport(
                 name=pset.name,
                 file=str(pset.path),
                 counts=_counts(pp),
-                overall=group(np.ones(len(split), dtype=bool)),
-                control=group(control) if control.any() else None,
-                by_trait={t: group(truth.trait_mask[:, j]) for j, t in enumerate(truth.trait_ids)},
+                overall=overall,
+                control=ctrl if control.any() else None,
+                by_trait=dict(zip(truth.trait_ids, traits, strict=True)),
             )
         )
     return EvaluationReport(

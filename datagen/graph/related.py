@@ -51,7 +51,8 @@ class RelatedIndex:
         position = {n[5:]: i for i, n in enumerate(items)}
         attr_pos: dict[str, int] = {}
         per_item: list[list[int]] = []
-        succ = g.succ
+        # the raw adjacency dict when available: same content as g.succ, without view layers
+        succ = g._succ if isinstance(getattr(g, "_succ", None), dict) else g.succ
         with gc_paused():
             for node in items:
                 attrs = [

@@ -9,7 +9,7 @@ test double of the OpenAI and Anthropic HTTP APIs (not an LLM).
 from __future__ import annotations
 
 from datagen.llm.cache import CachedBackend, ResponseCache, cache_key
-from datagen.llm.config import DEFAULT_PRICES, BackendConfig, Prices
+from datagen.llm.config import DEFAULT_PRICES, BackendConfig, Prices, load_backend_config
 from datagen.llm.factory import make_backend
 from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message, Usage
 from datagen.llm.usage import UsageMeter
@@ -27,5 +27,6 @@ __all__ = [
     "Usage",
     "UsageMeter",
     "cache_key",
+    "load_backend_config",
     "make_backend",
 ]

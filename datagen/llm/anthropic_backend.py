@@ -33,6 +33,8 @@ class AnthropicBackend(RetryingBackend):
             timeout=self.config.timeout,
             max_retries=0,
             default_headers=self.config.extra_headers or None,
+            http_client=anthropic.DefaultAioHttpClient() if self.config.http_client == "aiohttp"
+            else None,
         )
 
     def request_params(self, request: ChatRequest) -> dict[str, Any]:
@@ -42,7 +44,8 @@ class AnthropicBackend(RetryingBackend):
                  for m in request.messages if m.role != "system"]
         if request.json_mode:
             system.append(JSON_INSTRUCTION)
-            turns.append({"role": "assistant", "content": JSON_PREFILL})
+            if self.config.json_prefill:
+                turns.append({"role": "assistant", "content": JSON_PREFILL})
         params: dict[str, Any] = {
             "model": self.model,
             "messages": turns,
@@ -58,7 +61,7 @@ class AnthropicBackend(RetryingBackend):
         if not isinstance(blocks, list):
             raise MalformedResponseError("response has no content list")
         text = "".join(getattr(b, "text", "") for b in blocks if getattr(b, "type", "") == "text")
-        if request.json_mode:
+        if request.json_mode and self.config.json_prefill:
             text = JSON_PREFILL + text
         usage = message.usage
         return ChatResult(

@@ -54,7 +54,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def _response_message(exc: Exception) -> str:
+def _response_message(exc: BaseException) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         err = body.get("error", body)
@@ -75,6 +75,17 @@ def _sdk_classes(name: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def _os_error_cause(exc: BaseException) -> OSError | None:
+    """The OSError (refused, reset, unreachable) under an SDK error, if any."""
+    seen = 0
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and seen < 8:
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            return cause
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return None
+
+
 def classify(exc: BaseException) -> Failure:
     """Decide whether ``exc`` (from either SDK, or ours) is worth retrying, and after when."""
     if isinstance(exc, MalformedResponseError | json.JSONDecodeError):
@@ -92,11 +103,13 @@ def classify(exc: BaseException) -> Failure:
             status in RETRYABLE_STATUSES, "http", status=status,
             retry_after=retry_after, detail=_response_message(exc),
         )
-    if isinstance(exc, (*_sdk_classes("APITimeoutError"), TimeoutError)):
-        return Failure(True, "timeout", detail="request timed out")
-    if isinstance(exc, _sdk_classes("APIConnectionError")):
-        cause = exc.__cause__ or exc
-        return Failure(True, "connection", detail=f"connection error ({type(cause).__name__})")
+    if isinstance(exc, (*_sdk_classes("APIConnectionError"), TimeoutError)):
+        refused = _os_error_cause(exc)
+        if refused is not None:  # the aiohttp transport reports refusals as connect timeouts
+            return Failure(True, "connection", detail=f"{type(refused).__name__}: {refused}")
+        if isinstance(exc, (*_sdk_classes("APITimeoutError"), TimeoutError)):
+            return Failure(True, "timeout", detail="request timed out")
+        return Failure(True, "connection", detail="connection error")
     return Failure(False, "other", detail=f"{type(exc).__name__}: {exc}")
 
 

@@ -162,11 +162,11 @@ class FakeLLMServer:
         port: int = 0,
         seed: int = 0,
     ) -> None:
-        if isinstance(responder, str):
-            responder = load_responder(responder)
         self.state = ServerState(latency=latency, jitter=jitter, faults=parse_faults(faults),
                                  api_key=api_key, rng=random.Random(seed))
-        self._responder = responder
+        self._responder: Responder | None = (
+            load_responder(responder) if isinstance(responder, str) else responder
+        )
         self._host, self._port = host, port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -191,7 +191,8 @@ class FakeLLMServer:
         sock.bind((self._host, self._port))
         self.port = sock.getsockname()[1]
         self._loop = asyncio.new_event_loop()
-        self._runner = web.AppRunner(build_app(self.state, self._responder), access_log=None)
+        self._runner = web.AppRunner(build_app(self.state, self._responder), access_log=None,
+                                   handler_cancellation=True)
         self._loop.run_until_complete(self._runner.setup())
         site = web.SockSite(self._runner, sock, backlog=1024)
         self._loop.run_until_complete(site.start())

@@ -54,7 +54,8 @@ async def _serve(args: argparse.Namespace) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
-    runner = web.AppRunner(build_app(state, responder), access_log=None)
+    runner = web.AppRunner(build_app(state, responder), access_log=None,
+                           handler_cancellation=True)
     await runner.setup()
     await web.SockSite(runner, sock, backlog=1024).start()
     print(sock.getsockname()[1], flush=True)

@@ -29,6 +29,8 @@ class OpenAIBackend(RetryingBackend):
             timeout=self.config.timeout,
             max_retries=0,
             default_headers=self.config.extra_headers or None,
+            http_client=openai.DefaultAioHttpClient() if self.config.http_client == "aiohttp"
+            else None,
         )
 
     def request_params(self, request: ChatRequest) -> dict[str, Any]:

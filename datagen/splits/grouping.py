@@ -3,7 +3,7 @@
 Samples that share a seed dialogue/profile (``seed_id``) or a context pair (``pair_id``) form
 one group (connected components over both keys), and a group never crosses splits. Each group
 gets one stratum, its most common trait set (``control`` for no trait), and groups are dealt
-to splits stratum by stratum so every trait set is spread in the requested ratios.
+to splits so that both the whole and every trait set approach the requested ratios.
 """
 
 from __future__ import annotations
@@ -50,11 +50,14 @@ def _order_key(seed: int, name: str) -> str:
 
 
 def assign_groups(frame: pl.DataFrame, ratios: dict[str, float], seed: int) -> dict[int, str]:
-    """Deal groups to splits stratum by stratum (largest deficit first); deterministic.
+    """Deal groups to the split furthest behind its share; deterministic.
 
-    ``frame`` needs ``group``, ``sample_id`` and ``stratum``. Within a stratum, groups are
-    visited in an order fixed by ``seed`` and the smallest sample id of the group, so the
-    result depends neither on row order nor on the platform.
+    "Behind" adds the deficit over all samples dealt so far and the deficit within the
+    group's stratum, so both the overall ratios and each stratum's ratios are approached.
+    Strata are interleaved (each stratum's groups spread evenly over the dealing order) and
+    within a stratum groups are ordered by a hash of ``seed`` and their smallest sample id,
+    so the result depends neither on row order nor on the platform. ``frame`` needs
+    ``group``, ``sample_id`` and ``stratum``.
     """
     per_group = (
         frame.group_by("group", "stratum")
@@ -67,17 +70,25 @@ def assign_groups(frame: pl.DataFrame, ratios: dict[str, float], seed: int) -> d
     )
     names = list(ratios)
     target = np.array([ratios[n] for n in names], dtype=float)
-    out: dict[int, str] = {}
-    for (_stratum,), part in sorted(per_group.group_by("stratum"), key=lambda kv: kv[0]):
+    # interleave strata: the k-th of m groups of a stratum sits at (k + 0.5) / m
+    order: list[tuple[float, str, str, int, int]] = []
+    for (stratum,), part in per_group.group_by("stratum"):
         rows = sorted(
             zip(part["group"].to_list(), part["first_id"].to_list(), part["size"].to_list(),
                 strict=True),
             key=lambda r: _order_key(seed, r[1]),
         )
-        have = np.zeros(len(names))
-        for group, _first, size in rows:
-            deficit = target * (have.sum() + size) - have
-            pick = int(np.argmax(deficit))
-            have[pick] += size
-            out[group] = names[pick]
+        m = len(rows)
+        order += [((k + 0.5) / m, _order_key(seed, first), stratum, group, size)
+                  for k, (group, first, size) in enumerate(rows)]
+    have_all = np.zeros(len(names))
+    have: dict[str, np.ndarray] = {}
+    out: dict[int, str] = {}
+    for _pos, _key, stratum, group, size in sorted(order):
+        st = have.setdefault(stratum, np.zeros(len(names)))
+        deficit = (target * (have_all.sum() + size) - have_all) + (target * (st.sum() + size) - st)
+        pick = int(np.argmax(deficit))
+        have_all[pick] += size
+        st[pick] += size
+        out[group] = names[pick]
     return out

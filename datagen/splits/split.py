@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from datagen.errors import ConfigError
@@ -75,8 +76,8 @@ def _frame(table: pa.Table) -> pl.DataFrame:
         .otherwise(pl.lit(CONTROL))
         .alias("stratum"),
         pl.col("pair_id").replace("", None),
-        passed=pl.from_arrow(table.column("verification").combine_chunks().field("passed")),
-        verdict=pl.from_arrow(table.column("human").combine_chunks().field("verdict")),
+        passed=pl.from_arrow(pc.struct_field(table.column("verification"), "passed")),
+        verdict=pl.from_arrow(pc.struct_field(table.column("human"), "verdict")),
     )
     missing = df["content_hash"].is_null() | (df["content_hash"] == "")
     if missing.any():
@@ -142,7 +143,7 @@ def split_samples(table: pa.Table, config: SplitConfig | None = None) -> SplitRe
     ratios = dict(zip(SPLIT_NAMES, cfg.ratios, strict=True))
     where = assign_groups(kept, ratios, cfg.seed)
     kept = kept.with_columns(
-        pl.col("group").replace_strict(where, return_dtype=pl.String).alias("split")
+        pl.Series("split", [where[g] for g in kept["group"].to_list()], dtype=pl.String)
     )
     leaks = leak_report(kept, sig[kept["_row"].to_numpy()], list(SPLIT_NAMES), cfg.minhash)
     tables = {}

@@ -7,7 +7,7 @@ are never fields: the LLM layer reads them lazily from the environment.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,13 +23,13 @@ __all__ = [
 ]
 
 
-class BackendName(str, Enum):
+class BackendName(StrEnum):
     offline = "offline"
     openai = "openai"
     anthropic = "anthropic"
 
 
-class SeedSource(str, Enum):
+class SeedSource(StrEnum):
     graph = "graph"  # preference profiles sampled from the attribute graph
     redial = "redial"  # ReDial dialogues (JSONL; ``@id`` mentions)
     reddit = "reddit"  # Reddit-Movie-style JSONL (``prompt`` + ``groundtruth_with_release_year``)
@@ -44,7 +44,7 @@ class SynthConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    n: int = Field(default=400, ge=1, description="planned users (pairs count twice)")
+    n: int = Field(default=1000, ge=1, description="planned users (pairs count twice)")
     seed: int = 13
     seed_source: SeedSource = SeedSource.graph
     seed_path: Path | None = None  # ReDial / Reddit JSONL file
@@ -62,7 +62,7 @@ class SynthConfig(BaseModel):
     unknown_policy: str = Field(default="exclude", pattern="^(exclude|allow)$")
     gt_min: int = Field(default=3, ge=1)
     gt_max: int = Field(default=10, ge=1)
-    candidate_pool: int = Field(default=60, ge=1)
+    candidate_pool: int = Field(default=200, ge=1)
     concurrency: int = Field(default=16, ge=1, le=1024)
     max_failure_rate: float = Field(default=0.5, ge=0.0, le=1.0)
     #: the failure rate is only checked once this many entries finished

@@ -85,7 +85,9 @@ def candidates_for(
             item = lookup(item_id)
             if item is None:
                 continue
-            out.append((ItemRef(item_id=item.item_id, title=item.title, year=item.year), score))
+            # trusted catalogue data: construct without re-validation (hot path)
+            ref = ItemRef.model_construct(item_id=item.item_id, title=item.title, year=item.year)
+            out.append((ref, score))
             seen.add(item_id)
             if len(out) >= pool:
                 break
@@ -102,7 +104,7 @@ def _verdict(ref: ItemRef, traits: Sequence[str], tags: TagLookup,
                 item_id=ref.item_id, title=ref.title, year=ref.year, trait_id=trait,
                 status="yes", score=score, reason=f"unsafe:{trait} ({score:.2f}; {evidence})")
         if status != "no" and unknown is None and not allow_unknown:
-            unknown = DroppedCandidate(
+            unknown = DroppedCandidate.model_construct(
                 item_id=ref.item_id, title=ref.title, year=ref.year, trait_id=trait,
                 status="unknown", score=score, reason=f"unknown:{trait}")
     return unknown

@@ -141,12 +141,16 @@ def compose_dialogue(entry: PlanEntry, leaks: LeakMatcher) -> Draft:
     return Draft(messages=messages, cues=cues)
 
 
-_STOP = frozenset(
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_STOP = _words(
     "about after again also always because been before being could didn does doesnt dont "
     "every from have having into just like little lot more most much need never only other "
     "over really same some something still such than that their them then there these they "
     "thing things this those through time very want was were what when where which while "
-    "will with without would your youre yours ive its im id ill".split()
+    "will with without would your youre yours ive its im id ill"
 )
 
 
@@ -196,12 +200,12 @@ class OfflineJudge:
         return sorted(t for t, s in self.scores(user_text).items() if s >= self.threshold)
 
 
-_CHAT_WORDS = frozenset(
+_CHAT_WORDS = _words(
     "movie movies film films watch watching watched seen show shows story stories series "
     "tonight weekend night evening year years last first week month today time recommend "
     "suggest suggestion think find know keep rather should anything everything nothing "
-    "people friend friends good great best favourite favorite enjoy enjoyed love loved "
-    "like liked right skip read music scene scenes character characters actor actors".split()
+    "people friend friends good great best favourite favorite enjoy enjoyed love loved like "
+    "liked right skip read music scene scenes character characters actor actors"
 )
 
 

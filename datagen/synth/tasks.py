@@ -126,7 +126,8 @@ def parse_dialogue(text: str, entry: PlanEntry) -> Draft:
         if got is None:
             raise TaskParseError(f"cues: no entry for trait_id {planned.trait_id!r}")
         if not 0 <= got.turn < len(parsed.turns) or parsed.turns[got.turn].role != "user":
-            raise TaskParseError(f"cues: turn {got.turn} of {planned.trait_id!r} is not a user turn")
+            raise TaskParseError(
+                f"cues: turn {got.turn} of {planned.trait_id!r} is not a user turn")
         cues.append(Cue(trait_id=planned.trait_id, strategy=planned.strategy, idea=planned.idea,
                         turn_index=got.turn, text=got.text))
     return Draft(messages=[Turn(role=t.role, content=t.content.strip()) for t in parsed.turns],

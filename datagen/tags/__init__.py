@@ -25,7 +25,7 @@ from datagen.tags.fusion import (
     build_item_tags,
     fuse,
 )
-from datagen.tags.index import ItemSafety, TagIndex, write_item_tags
+from datagen.tags.index import ItemSafety, TagIndex, read_item_tags_table, write_item_tags
 from datagen.tags.models import Evidence, FusionPolicy, ItemTraitTag, TagStatus, UnknownPolicy
 from datagen.tags.parents_guide import category_key, load_parents_guide
 from datagen.tags.rules import rule_evidence, user_tag_evidence
@@ -51,6 +51,7 @@ __all__ = [
     "load_ddd_votes",
     "load_evidence_file",
     "load_parents_guide",
+    "read_item_tags_table",
     "rule_evidence",
     "user_tag_evidence",
     "write_evidence_file",

@@ -5,8 +5,9 @@ extended with rule / user-tag / LLM confidences and with an explicit ``unknown``
 
 * ``ddd_hit`` = 1.0 when any of the trait's DoesTheDogDie topics is a clear yes, 0.0 when
   DDD votes exist but none is, null without DDD votes.
-* ``pg_risk`` = ``(w·s) / (3·Σw)`` over the trait's Parents Guide weights, using the
-  categories the item has a record for; null without one.
+* ``pg_risk`` = ``(w·s) / (3·Σw)`` over the trait's Parents Guide weights; null without a
+  record. A category the record lacks adds 0 to ``w·s`` (not to ``Σw``), so a partial
+  record gives a lower bound: it can say yes, but only a complete record can say no.
 * ``final`` = max of those and the confidences of *present* rule / user-tag / LLM evidence.
 * ``yes``  when ``final >= unsafe_threshold``.
 * ``no``   when some evidence affirms absence (a DDD clear no on the trait's topics with no
@@ -50,6 +51,7 @@ class FusionReport:
     """What fusion could not use, per reason (nothing is dropped silently)."""
 
     evidence_rows: int
+    #: evidence rows that reached at least one (catalogue item, taxonomy trait) pair
     used_rows: int
     #: evidence rows per item id that is not in the catalogue
     unknown_items: dict[str, int] = field(default_factory=dict)
@@ -85,7 +87,7 @@ def fuse(
     policy = policy or FusionPolicy()
     ev = _concat(evidence)
     item_ids = [i.item_id for i in catalogue.items]
-    known = ev["item_id"].is_in(pl.Series(item_ids, dtype=pl.String))
+    known = ev["item_id"].is_in(pl.Series(item_ids, dtype=pl.String).implode())
     unknown_items = _counts(ev.filter(~known), "item_id")
     rows, unknown_traits, unmapped = _trait_rows(ev.filter(known), taxonomy)
     pairs = _aggregate(_with_lines(_classify(rows, policy), taxonomy), taxonomy)
@@ -103,7 +105,7 @@ def fuse(
     )
     report = FusionReport(
         evidence_rows=ev.height,
-        used_rows=rows.height,
+        used_rows=int(known.sum()) - sum(unknown_traits.values()) - unmapped,
         unknown_items=unknown_items,
         unknown_traits=unknown_traits,
         unmapped_rows=unmapped,
@@ -142,7 +144,7 @@ def _trait_rows(
         orient="row",
     )
     explicit = ev.filter(pl.col("trait_id").is_not_null())
-    valid = explicit["trait_id"].is_in(pl.Series(taxonomy.trait_ids, dtype=pl.String))
+    valid = explicit["trait_id"].is_in(pl.Series(taxonomy.trait_ids, dtype=pl.String).implode())
     unknown_traits = _counts(explicit.filter(~valid), "trait_id")
     explicit = explicit.filter(valid).with_columns(pl.lit(None, dtype=pl.Float64).alias("w"))
     by_topic = ev.filter(pl.col("trait_id").is_null() & pl.col("topic_id").is_not_null())
@@ -153,8 +155,8 @@ def _trait_rows(
     topic_rows = by_topic.drop("trait_id").join(topic_map, on="topic_id", how="inner")
     topic_rows = topic_rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("w"))
     pg_rows = by_pg.drop("trait_id").join(pg_map, on="pg_category", how="inner")
-    mapped_topics = by_topic["topic_id"].is_in(topic_map["topic_id"]).sum()
-    mapped_pg = by_pg["pg_category"].is_in(pg_map["pg_category"]).sum()
+    mapped_topics = by_topic["topic_id"].is_in(topic_map["topic_id"].implode()).sum()
+    mapped_pg = by_pg["pg_category"].is_in(pg_map["pg_category"].implode()).sum()
     unmapped = by_topic.height - mapped_topics + by_pg.height - mapped_pg
     cols = [*ev.columns, "w"]
     rows = pl.concat(
@@ -230,21 +232,25 @@ def _aggregate(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
         pl.col("line").alias("evidence"),
     )
     weighted = pl.DataFrame(
-        [(tr.id, sum(1 for w in tr.pg_weights.values() if w > 0)) for tr in taxonomy.traits],
-        schema={"trait_id": pl.String, "n_weighted": pl.Int64}, orient="row",
+        [
+            (tr.id, sum(1 for w in tr.pg_weights.values() if w > 0),
+             float(sum(w for w in tr.pg_weights.values() if w > 0)))
+            for tr in taxonomy.traits
+        ],
+        schema={"trait_id": pl.String, "n_weighted": pl.Int64, "w_total": pl.Float64},
+        orient="row",
     )
     pg = (
         rows.filter(pl.col("kind") == "pg")
         .group_by([*keys, "pg_category"]).agg(pl.col("severity").max(), pl.col("w").first())
         .group_by(keys).agg(
             (pl.col("w") * pl.col("severity")).sum().alias("ws"),
-            pl.col("w").sum().alias("w_sum"),
             pl.len().alias("n_pg"),
         )
         .join(weighted, on="trait_id", how="left")
         .select(
             *keys,
-            (pl.col("ws") / (3 * pl.col("w_sum"))).alias("pg_risk"),
+            (pl.col("ws") / (3 * pl.col("w_total"))).alias("pg_risk"),
             (pl.col("n_pg") >= pl.col("n_weighted")).alias("pg_complete"),
         )
     )

@@ -24,7 +24,7 @@ from datagen.tags.fusion import ITEM_TAGS_SCHEMA
 from datagen.tags.models import FusionPolicy, ItemTraitTag, TagStatus, UnknownPolicy
 from datagen.taxonomy.models import Taxonomy
 
-__all__ = ["ItemSafety", "TagIndex", "write_item_tags"]
+__all__ = ["ItemSafety", "TagIndex", "read_item_tags_table", "write_item_tags"]
 
 _NO, _UNKNOWN, _YES = 0, 1, 2  # ordered so that the worst status of a set is the max
 _CODES = {"no": _NO, "unknown": _UNKNOWN, "yes": _YES}
@@ -57,6 +57,11 @@ def write_item_tags(
     if taxonomy is not None:
         meta["saferec.taxonomy"] = taxonomy.version_tag
     return write_parquet(table, path, ITEM_TAGS_SCHEMA.with_metadata(meta))
+
+
+def read_item_tags_table(path: str | Path) -> pa.Table:
+    """Read ``item_tags.parquet`` as a table in :data:`ITEM_TAGS_SCHEMA` (columns checked)."""
+    return read_parquet(path, ITEM_TAGS_SCHEMA)
 
 
 class TagIndex:
@@ -93,7 +98,7 @@ class TagIndex:
     @classmethod
     def load(cls, path: str | Path) -> TagIndex:
         """Read ``item_tags.parquet`` (as written by `datagen tags build`)."""
-        table = read_parquet(path, ITEM_TAGS_SCHEMA)
+        table = read_item_tags_table(path)
         raw = pq.read_schema(path).metadata or {}
         meta = {k.decode(): v.decode() for k, v in raw.items() if k.startswith(b"saferec.")}
         return cls(table, meta)
@@ -154,22 +159,19 @@ class TagIndex:
         consumer does next). With no traits every item is safe (nothing to avoid).
         """
         cols = [self._trait(t) for t in trait_ids]
+        pos = np.array([self._item_pos.get(i, -1) for i in item_ids], dtype=np.int64)
+        codes = self._status[np.maximum(pos, 0)][:, cols]
+        codes[pos < 0] = _UNKNOWN  # items outside the table: no evidence
+        worst = codes.max(axis=1) if cols else np.full(len(pos), _NO, dtype=np.int8)
         out: list[ItemSafety] = []
-        for item_id in item_ids:
-            i = self._item_pos.get(item_id)
-            if i is None:
-                codes = np.full(len(cols), _UNKNOWN, dtype=np.int8)
-            else:
-                codes = self._status[i, cols]
-            worst = int(codes.max()) if len(cols) else _NO
-            safe = worst == _NO or (worst == _UNKNOWN and unknown_policy is UnknownPolicy.allow)
-            out.append(ItemSafety(
+        for item_id, row, w in zip(item_ids, codes.tolist(), worst.tolist(), strict=True):
+            safe = w == _NO or (w == _UNKNOWN and unknown_policy is UnknownPolicy.allow)
+            out.append(ItemSafety.model_construct(  # values built here, no re-validation
                 item_id=item_id,
-                status=_STATUS[worst],
+                status=_STATUS[w],
                 safe=safe,
-                unsafe_traits=[t for t, c in zip(trait_ids, codes, strict=True) if c == _YES],
-                unknown_traits=[t for t, c in zip(trait_ids, codes, strict=True)
-                                if c == _UNKNOWN],
+                unsafe_traits=[t for t, c in zip(trait_ids, row, strict=True) if c == _YES],
+                unknown_traits=[t for t, c in zip(trait_ids, row, strict=True) if c == _UNKNOWN],
             ))
         return out
 

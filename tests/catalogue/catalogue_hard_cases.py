@@ -90,4 +90,7 @@ HARD_CASES: list[tuple[str, str | None]] = [
     ("Eternal Sunshine of the Spotles Mind (2004)", "tt0338013"),
     ("E.T. The Extra Terrestrial", "tt0083866"),
     ("Monsters Inc", "tt0198781"),
+    ("Netowrk (1976)", "tt0074958"),  # one swap, year given
+    ("Netowrk", None),  # the same typo without a year is too weak
+    ("The Martian", None),  # not "Martin" (1978)
 ]

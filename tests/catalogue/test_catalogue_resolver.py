@@ -82,6 +82,11 @@ def test_resolve_many_keeps_order_and_caches(resolver: TitleResolver) -> None:
     assert [m.imdb_id for m in matches] == ["tt0113277", "tt0073195", "tt0113277", None]
 
 
+def test_resolve_many_with_years(resolver: TitleResolver) -> None:
+    matches = resolver.resolve_many(["Psycho", "Psycho", "Heat"], years=[1960, 1998, None])
+    assert [m.imdb_id for m in matches] == ["tt0054215", "tt0155975", "tt0113277"]
+
+
 def _tiny(*items: Item) -> TitleResolver:
     return TitleResolver(Catalogue(items))
 

@@ -79,22 +79,26 @@ def resolver(catalogue: Catalogue):
     return TitleResolver(catalogue)
 
 
-class DictTags:
-    """Tag statuses from a list of (item, trait, status); absent pairs are unknown.
+def tag_table(rows: Sequence[tuple[str, str, str]]):
+    """An ITEM_TAGS_SCHEMA table from (item, trait, status) rows."""
+    import pyarrow as pa
 
-    Stand-in with the TagIndex ``status`` signature until owner C's TagIndex lands.
-    """
+    from datagen.tags import ITEM_TAGS_SCHEMA
 
-    def __init__(self, rows: Sequence[tuple[str, str, str]]) -> None:
-        self._d = {(i, t): s for i, t, s in rows}
-
-    def status(self, item_id: str, trait_id: str) -> str:
-        return self._d.get((item_id, trait_id), "unknown")
+    return pa.Table.from_pylist(
+        [{"item_id": i, "trait_id": t, "status": s, "score": 0.9 if s == "yes" else 0.0,
+          "ddd_hit": None, "pg_risk": None, "sources": ["test"], "evidence": [f"test: {s}"]}
+         for i, t, s in rows],
+        schema=ITEM_TAGS_SCHEMA,
+    )
 
 
 @pytest.fixture()
-def tags() -> DictTags:
-    return DictTags(TAGS)
+def tags():
+    """Owner C's TagIndex over :data:`TAGS` (pairs not listed are unknown)."""
+    from datagen.tags import TagIndex
+
+    return TagIndex.from_table(tag_table(TAGS))
 
 
 def _ref(catalogue_rows: dict, item_id: str) -> ItemRef:

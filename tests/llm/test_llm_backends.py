@@ -250,3 +250,29 @@ def test_backend_survives_a_second_event_loop(server):
     first = asyncio.run(backend.chat(_req("one")))
     second = asyncio.run(backend.chat(_req("two")))
     assert (first.text, second.text) == ("openai: one", "openai: two")
+
+
+def test_timeout_is_retried_then_reported():
+    with FakeLLMServer(latency=5.0) as srv:
+        start = time.monotonic()
+        with pytest.raises(BackendError, match="timed out after 2 attempts"):
+            _chat(_config(srv, "openai", timeout=0.2, max_retries=1), _req())
+        assert time.monotonic() - start < 4.0  # did not wait for the slow answers
+        assert srv.stats()["requests"] == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_invalid_content_fault_returns_unusable_text(server, kind):
+    server.set_faults(["invalid_content:1"])
+    (bad,) = _chat(_config(server, kind), _req(json_mode=True))
+    (good,) = _chat(_config(server, kind), _req(json_mode=True))
+    with pytest.raises(ValueError):
+        json.loads(bad.text)
+    assert json.loads(good.text) == {"said": "hello world"}
+
+
+def test_anthropic_json_without_prefill(server):
+    (result,) = _chat(_config(server, "anthropic", json_prefill=False), _req(json_mode=True))
+    body = server.seen[-1]
+    assert body["messages"][-1]["role"] == "user" and "JSON" in body["system"]
+    assert result.text == "anthropic: hello world"  # the responder saw no prefill

@@ -102,3 +102,20 @@ def test_parse_retry_after_seconds_and_http_date():
     now = 1_700_000_000.0  # 2023-11-14T22:13:20Z
     assert parse_retry_after("Tue, 14 Nov 2023 22:13:30 GMT", now=now) == pytest.approx(10.0)
     assert parse_retry_after("Tue, 14 Nov 2023 22:13:00 GMT", now=now) == 0.0
+
+
+def test_load_backend_config_from_yaml(tmp_path):
+    from datagen.llm import load_backend_config
+
+    path = tmp_path / "llm.yaml"
+    path.write_text("kind: anthropic\nmodel: claude-3-5-haiku-latest\nconcurrency: 8\n"
+                    "prices: {input_per_mtok: 1.0, output_per_mtok: 5.0}\n")
+    config = load_backend_config(path, concurrency=32, base_url=None)
+    assert config.kind == "anthropic" and config.concurrency == 32
+    assert config.effective_prices() == Prices(input_per_mtok=1.0, output_per_mtok=5.0)
+    path.write_text("kind: openai\nmodel: m\nconcurency: 8\n")
+    with pytest.raises(ConfigError, match=r"llm\.yaml: field 'concurency': Extra inputs"):
+        load_backend_config(path)
+    path.write_text("kind: openai\nmodel: m\ntimeout: -1\n")
+    with pytest.raises(ConfigError, match="field 'timeout'"):
+        load_backend_config(path)

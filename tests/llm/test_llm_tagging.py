@@ -229,3 +229,18 @@ def test_datagen_tags_llm_subprocess(responder_module, tmp_path):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert {r["source"] for r in rows} == {"llm:fake-claude"}
     assert {r["item_id"] for r in rows} == {"tt0078748", "tt1049413", "tt0000001"}
+
+
+@pytest.mark.integration
+def test_cli_bad_key_stops_with_one_line_and_no_output(tmp_path):
+    cat_path = _catalogue().save(tmp_path / "cat.parquet")
+    out = tmp_path / "ev.parquet"
+    with FakeLLMServer(api_key="sk-right") as srv:
+        args = ["llm", "--model", "m", "--base-url", srv.openai_base_url, "--catalogue",
+                str(cat_path), "--out", str(out), "--cache", str(tmp_path / "c.sqlite")]
+        result = CliRunner().invoke(_app(), args, env={"OPENAI_API_KEY": "sk-wrong-SECRET"})
+        assert srv.stats()["requests"] <= 4  # stopped at the first 401 of each worker
+    assert result.exit_code == 2
+    assert "HTTP 401 authentication failed" in result.output
+    assert "sk-wrong-SECRET" not in result.output
+    assert not out.exists()

@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 _spec = importlib.util.spec_from_file_location(
-    "_export_factory", Path(__file__).resolve().parents[1] / "exports" / "conftest.py"
+    "_sample_factory", Path(__file__).resolve().parents[1] / "exports" / "sample_factory.py"
 )
 factory = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(factory)

@@ -57,3 +57,24 @@ def make_resources(taxonomy, small_world, n_seeds: int = 200, tags=None) -> Reso
                      sources={"taxonomy": "embedded", "catalogue": "test", "graph": "test",
                               "tags": "test:hash", "seeds": "graph_profiles"})
 
+
+
+def write_small_inputs(folder, taxonomy, tags: HashTags | None = None) -> dict[str, str]:
+    """Catalogue, graph and item tags files for CLI / subprocess runs (fast to load)."""
+    from pathlib import Path
+
+    import pyarrow as pa
+
+    from datagen.graph import save_graph
+    from datagen.tags import ITEM_TAGS_SCHEMA, write_item_tags
+
+    folder = Path(folder)
+    catalogue = make_catalogue()
+    catalogue.save(folder / "catalogue.parquet")
+    save_graph(build_graph(catalogue), folder / "graph.json")
+    tags = tags or HashTags()
+    rows = [tags.tag(item.item_id, t).model_dump(mode="json")
+            for item in catalogue.items for t in taxonomy.trait_ids]
+    write_item_tags(pa.Table.from_pylist(rows, schema=ITEM_TAGS_SCHEMA), folder / "tags.parquet")
+    return {"--catalogue": str(folder / "catalogue.parquet"), "--graph": str(folder / "graph.json"),
+            "--tags": str(folder / "tags.parquet")}

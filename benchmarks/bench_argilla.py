@@ -1,0 +1,109 @@
+"""Benchmark: push 5,000 samples to a real argilla-server and pull them back (target < 3 min).
+
+Starts a :class:`annotation.server.LocalArgillaStack` (needs ``scripts/setup_argilla.sh``)
+unless ``ARGILLA_API_URL`` / ``ARGILLA_API_KEY`` point at a server. Builds synthetic samples
+(4-turn dialogues, 6 ground-truth films, 1-2 traits or none), then times: the first push, a
+no-op re-push (every record unchanged), and a pull that lists every record with its
+responses and decides verdicts. Prints wall times, records per second and peak memory of this
+process (ru_maxrss; the server runs in other processes).
+
+    python benchmarks/bench_argilla.py [--samples 5000] [--batch-size 250]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import resource
+import time
+
+from annotation.client import connect
+from annotation.pull import pull_verdicts
+from annotation.push import push_samples
+from annotation.server import LocalArgillaStack
+from datagen.records.sample import (
+    Cue,
+    DroppedCandidate,
+    Generation,
+    ItemRef,
+    Sample,
+    Turn,
+    Verification,
+)
+from datagen.taxonomy import load_taxonomy
+
+TRAITS = ["animal_harm", "spiders_snakes", "gore", "needle_phobia", "claustrophobia",
+          "self_harm_suicide", "horror_avoider", "young_children"]
+
+
+def make_samples(n: int, version: str, seed: int = 7) -> list[Sample]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        traits = [] if i % 5 == 0 else rng.sample(TRAITS, rng.choice([1, 1, 2]))
+        user = (f"Long week at the clinic again, and the night shifts blur together (#{i}). "
+                "I want something gentle with a warm ending, nothing that makes me tense.")
+        out.append(Sample(
+            sample_id=f"bench-{i:06d}", taxonomy_version=version, seed_source="graph_profile",
+            seed_id=f"seed-{i}", traits=traits,
+            cues=[Cue(trait_id=t, strategy="life_event", idea="work", turn_index=0, text=user)
+                  for t in traits],
+            messages=[Turn(role="user", content=user),
+                      Turn(role="assistant", content="Happy to help. What did you like lately?"),
+                      Turn(role="user", content="Paddington 2, Chef and The Intouchables."),
+                      Turn(role="assistant", content="Great picks - here are a few ideas.")],
+            liked_items=[ItemRef(item_id="tt4468740", title="Paddington 2", year=2017)],
+            ground_truth=[ItemRef(item_id=f"tt{2000000 + i * 7 + k}", title=f"Film {k}",
+                                  year=1990 + k) for k in range(6)],
+            dropped_candidates=[DroppedCandidate(item_id="tt0099052", title="Arachnophobia",
+                                                 year=1990, trait_id="spiders_snakes",
+                                                 status="yes", reason="unsafe:spiders_snakes")],
+            generation=Generation(backend="offline", model="composer", is_llm=False,
+                                  prompt_version="p1"),
+            verification=Verification(passed=True, leak_passed=True, judge_agreement=0.5)))
+    return out
+
+
+def run(url: str, key: str, n: int, batch_size: int) -> None:
+    tax = load_taxonomy()
+    client = connect(url, key)
+    samples = make_samples(n, f"{tax.name}@{tax.version}")
+    t0 = time.perf_counter()
+    first = push_samples(client, samples, dataset="bench", workspace="bench", taxonomy=tax,
+                         batch_size=batch_size)
+    t_push = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    again = push_samples(client, samples, dataset="bench", workspace="bench", taxonomy=tax,
+                         batch_size=batch_size)
+    t_repush = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pulled = pull_verdicts(client, dataset="bench", workspace="bench")
+    t_pull = time.perf_counter() - t0
+    assert first.created == n and again.unchanged == n and pulled.records == n
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"push    {n} records: {t_push:7.1f} s ({n / t_push:6.0f} records/s, "
+          f"batch {batch_size})")
+    print(f"re-push {n} records: {t_repush:7.1f} s (all unchanged, nothing sent)")
+    print(f"pull    {n} records: {t_pull:7.1f} s ({n / t_pull:6.0f} records/s)")
+    print(f"push + pull: {t_push + t_pull:.1f} s (target < 180 s); peak RSS {peak:.0f} MiB")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=5000)
+    ap.add_argument("--batch-size", type=int, default=250)
+    args = ap.parse_args()
+    url, key = os.environ.get("ARGILLA_API_URL"), os.environ.get("ARGILLA_API_KEY")
+    with contextlib.ExitStack() as stack:
+        if not (url and key):
+            t0 = time.perf_counter()
+            local = stack.enter_context(LocalArgillaStack())
+            url, key = local.url, local.api_key
+            print(f"local stack ready in {time.perf_counter() - t0:.1f} s at {url}")
+        run(url, key, args.samples, args.batch_size)
+
+
+if __name__ == "__main__":
+    main()

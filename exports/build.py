@@ -1,0 +1,99 @@
+"""Build every export format from the split tables (the one entry the CLI and HF writer use).
+
+Formats (the Hugging Face config names): ``sft`` (TRL ``messages``), ``sft_prompt_completion``
+(TRL ``prompt``/``completion``), ``gdpo`` (GRPO prompts + reward columns), ``dpo``
+(preference pairs) and ``samples`` (the full sample records, ``SAMPLE_SCHEMA``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from datagen.records.sample import SAMPLE_SCHEMA
+from datagen.taxonomy.models import Taxonomy
+from exports.common import ExportConfig, concern_phrases
+from exports.gdpo import GDPO_SCHEMA, to_gdpo_table
+from exports.preference import PREFERENCE_SCHEMA, PreferenceSources, to_preference_table
+from exports.sft import (
+    SFT_PROMPT_COMPLETION_SCHEMA,
+    SFT_SCHEMA,
+    to_sft_prompt_completion_table,
+    to_sft_table,
+)
+
+__all__ = ["FORMATS", "FORMAT_SCHEMAS", "ExportResult", "export_formats", "parse_formats"]
+
+FORMATS = ("sft", "sft_prompt_completion", "gdpo", "dpo", "samples")
+FORMAT_SCHEMAS: dict[str, pa.Schema] = {
+    "sft": SFT_SCHEMA,
+    "sft_prompt_completion": SFT_PROMPT_COMPLETION_SCHEMA,
+    "gdpo": GDPO_SCHEMA,
+    "dpo": PREFERENCE_SCHEMA,
+    "samples": SAMPLE_SCHEMA,
+}
+_ROW_COLUMNS = ["sample_id", "traits", "messages", "liked_items", "ground_truth",
+                "dropped_candidates"]
+
+
+@dataclass
+class ExportResult:
+    """format -> split -> table, and format -> split -> samples that gave no record."""
+
+    tables: dict[str, dict[str, pa.Table]] = field(default_factory=dict)
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {f: {s: t.num_rows for s, t in by.items()} for f, by in self.tables.items()}
+
+
+def parse_formats(text: str | Iterable[str]) -> list[str]:
+    """``"sft,dpo"`` -> ``["sft", "dpo"]``; ValueError naming an unknown format."""
+    names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text)]
+    names = [n for n in names if n]
+    bad = [n for n in names if n not in FORMATS]
+    if bad or not names:
+        raise ValueError(f"unknown format(s) {bad or names}; choose from {', '.join(FORMATS)}")
+    return list(dict.fromkeys(names))
+
+
+def _one(fmt: str, rows: list[Mapping[str, Any]], table: pa.Table, cfg: ExportConfig,
+         phrases: Mapping[str, list[str]] | None,
+         sources: PreferenceSources | None) -> tuple[pa.Table, int]:
+    if fmt == "sft":
+        return to_sft_table(rows, cfg, phrases)
+    if fmt == "sft_prompt_completion":
+        return to_sft_prompt_completion_table(rows, cfg, phrases)
+    if fmt == "gdpo":
+        return to_gdpo_table(rows, cfg)
+    if fmt == "dpo":
+        return to_preference_table(rows, cfg, sources or PreferenceSources(), phrases)
+    return table.select(SAMPLE_SCHEMA.names).cast(SAMPLE_SCHEMA), 0
+
+
+def export_formats(
+    splits: Mapping[str, pa.Table],
+    formats: Iterable[str] = FORMATS,
+    config: ExportConfig | None = None,
+    *,
+    taxonomy: Taxonomy | None = None,
+    sources: PreferenceSources | None = None,
+) -> ExportResult:
+    """Every requested format for every split.
+
+    ``taxonomy`` supplies the words of the SFT acknowledgement (none without it);
+    ``sources`` the negatives of the preference pairs (only ``unsafe`` without it).
+    """
+    cfg = config or ExportConfig()
+    phrases = concern_phrases(taxonomy, cfg.phrases_per_trait) if taxonomy else None
+    result = ExportResult()
+    for split, table in splits.items():
+        rows = table.select(_ROW_COLUMNS).to_pylist()
+        for fmt in parse_formats(formats):
+            out, skipped = _one(fmt, rows, table, cfg, phrases, sources)
+            result.tables.setdefault(fmt, {})[split] = out
+            result.skipped.setdefault(fmt, {})[split] = skipped
+    return result

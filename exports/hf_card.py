@@ -1,0 +1,167 @@
+"""The dataset card (README.md): YAML front matter, content warning and provenance.
+
+Provenance is computed from the sample records themselves, so the card cannot drift from the
+data: generation backends and models (with the LLM / offline split), judges, taxonomy
+versions, automatic and human verification statistics, and samples per trait per split.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+import yaml
+
+from datagen.taxonomy.models import Taxonomy
+
+__all__ = ["provenance", "render_card", "size_category"]
+
+_CARD_TAGS = ["recommendation", "conversational-recommendation", "safety",
+              "personalized-safety", "synthetic", "sft", "dpo", "grpo"]
+_WARNING = (
+    "> **Content warning.** The dialogues come from users who carry personal sensitivities "
+    "(self-harm and suicide, sexual violence, child harm, domestic abuse, substance recovery, "
+    "pregnancy loss, phobias and more). The users hint at them in their own words, and the "
+    "negatives of the preference pairs name films that depict those topics. Read and share "
+    "with care."
+)
+
+
+def size_category(n: int) -> str:
+    """The Hub's ``size_categories`` bucket for ``n`` rows."""
+    for bound, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if n < bound:
+            return name
+    return "10M<n<100M"
+
+
+def _rate(values: list[Any]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return round(sum(bool(v) for v in vals) / len(vals), 4) if vals else None
+
+
+def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None) -> dict:
+    """Facts about how the samples were made, checked and split (JSON-able)."""
+    gen: Counter[str] = Counter()
+    judges: Counter[str] = Counter()
+    tax_versions: Counter[str] = Counter()
+    human: Counter[str] = Counter()
+    ver: dict[str, list[Any]] = {"passed": [], "leak_passed": [], "inferable": [],
+                                 "ground_truth_safe": []}
+    agreements: list[float] = []
+    traits: dict[str, Counter[str]] = {}
+    for split, table in splits.items():
+        cols = table.select(["generation", "verification", "human", "traits",
+                             "taxonomy_version"]).to_pylist()
+        counts = traits.setdefault(split, Counter())
+        for r in cols:
+            g, v, h = r["generation"], r["verification"], r["human"]
+            kind = "llm" if g["is_llm"] else "offline (no LLM)"
+            gen[f"{g['backend']}/{g['model']} [{kind}]"] += 1
+            jkind = "llm" if v["judge_is_llm"] else "offline (no LLM)"
+            judges[f"{v['judge_backend'] or 'none'}/{v['judge_model'] or 'none'} [{jkind}]"] += 1
+            tax_versions[r["taxonomy_version"]] += 1
+            for key, vals in ver.items():
+                vals.append(v[key])
+            human[h["verdict"] if h else "not reviewed"] += 1
+            if h and h.get("agreement") is not None:
+                agreements.append(h["agreement"])
+            counts.update(r["traits"] or ["control"])
+    return {
+        "samples": {s: t.num_rows for s, t in splits.items()},
+        "generation": dict(gen.most_common()),
+        "uses_llm": any("[llm]" in k for k in gen),
+        "judges": dict(judges.most_common()),
+        "taxonomy_versions": dict(tax_versions),
+        "taxonomy": (
+            {"name": taxonomy.name, "version": taxonomy.version,
+             "content_hash": taxonomy.content_hash} if taxonomy else None
+        ),
+        "verification_rates": {k: _rate(v) for k, v in ver.items()},
+        "human_verdicts": dict(human.most_common()),
+        "human_mean_agreement": round(sum(agreements) / len(agreements), 4) if agreements
+        else None,
+        "trait_counts": {s: dict(sorted(c.items())) for s, c in traits.items()},
+    }
+
+
+def _front_matter(pretty_name: str, license_id: str, counts: Mapping[str, Mapping[str, int]],
+                  total: int) -> dict:
+    configs = []
+    for i, (name, by_split) in enumerate(counts.items()):
+        entry: dict[str, Any] = {
+            "config_name": name,
+            "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in by_split],
+        }
+        if i == 0:
+            entry["default"] = True
+        configs.append(entry)
+    return {
+        "license": license_id,
+        "language": ["en"],
+        "task_categories": ["text-generation"],
+        "size_categories": [size_category(total)],
+        "pretty_name": pretty_name,
+        "tags": _CARD_TAGS,
+        "configs": configs,
+    }
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def render_card(
+    counts: Mapping[str, Mapping[str, int]],
+    prov: Mapping[str, Any],
+    *,
+    pretty_name: str = "SafeRec",
+    license_id: str = "cc-by-4.0",
+) -> str:
+    """README.md text: front matter with one config per format, then the card body."""
+    total = sum(prov["samples"].values())
+    meta = yaml.safe_dump(_front_matter(pretty_name, license_id, counts, total),
+                          sort_keys=False, allow_unicode=True)
+    splits = list(prov["samples"])
+    trait_names = sorted({t for c in prov["trait_counts"].values() for t in c})
+    offline = "" if prov["uses_llm"] else (
+        "\n**Note:** every dialogue here was written by the offline template composer, not "
+        "by an LLM. Treat it as a pipeline test set, not as training data.\n")
+    body = [
+        f"# {pretty_name}", "", _WARNING, "",
+        "Conversational movie recommendations for users with a personal safety sensitivity "
+        "that they reveal only implicitly. Every recommendation target was checked against "
+        "item-level trigger tags; unsafe and unknown candidates were dropped with reasons.",
+        offline,
+        "## Configs", "",
+        _table(["config", *splits], [[c, *(by.get(s, 0) for s in splits)]
+                                     for c, by in counts.items()]),
+        "", "```python", "from datasets import load_dataset",
+        f'ds = load_dataset("<repo>", name="{next(iter(counts), "sft")}")', "```", "",
+        "## Provenance", "",
+        "Generation: " + ", ".join(f"{k}: {v}" for k, v in prov["generation"].items()) + ".",
+        "",
+        "Judges: " + ", ".join(f"{k}: {v}" for k, v in prov["judges"].items()) + ".", "",
+        "Taxonomy: " + ", ".join(prov["taxonomy_versions"]) + (
+            f" (content sha256 {prov['taxonomy']['content_hash']})" if prov["taxonomy"]
+            else "") + ".", "",
+        "Automatic verification: " + ", ".join(
+            f"{k} {v:.1%}" for k, v in prov["verification_rates"].items() if v is not None)
+        + ".", "",
+        "Human verification: " + ", ".join(f"{k}: {v}" for k, v in
+                                            prov["human_verdicts"].items())
+        + (f"; mean agreement {prov['human_mean_agreement']}"
+           if prov["human_mean_agreement"] is not None else "") + ".", "",
+        "### Samples per trait", "",
+        _table(["trait", *splits], [[t, *(prov["trait_counts"][s].get(t, 0) for s in splits)]
+                                    for t in trait_names]),
+        "", "## Full provenance (JSON)", "", "```json",
+        json.dumps(prov, indent=2, sort_keys=True), "```", "",
+    ]
+    return f"---\n{meta}---\n\n" + "\n".join(body)
