@@ -116,7 +116,9 @@ def main() -> None:
     with FakeServerProcess(latency=args.latency) as srv, \
             tempfile.TemporaryDirectory() as tmp:
         url, conc, cache_path = srv.openai_base_url, args.concurrency, Path(tmp) / "c.sqlite"
+        server_cpu = srv.stats()["process_cpu_s"]
         server = asyncio.run(_server_capacity(url, args.n, conc))
+        server_cpu = srv.stats()["process_cpu_s"] - server_cpu
         bare, cpu_bare = asyncio.run(_bare(url, requests, conc, False))
         bare_aio, cpu_aio = asyncio.run(_bare(url, requests, conc, True))
         stack, cpu_stack, snap = asyncio.run(_stack(url, requests, conc, cache_path, True))
@@ -128,7 +130,7 @@ def main() -> None:
           f"N={args.n}, bound {bound:.0f} calls/s")
     ms = 1000 / args.n
     print(f"fake server, plain aiohttp load: {server:7.2f} s  {args.n / server:8.1f} calls/s  "
-          f"ratio to bound {args.n / server / bound:.2f}")
+          f"ratio to bound {args.n / server / bound:.2f}  server CPU {server_cpu * ms:.2f} ms/call")
     print(f"bare AsyncOpenAI      : {bare:7.2f} s  {args.n / bare:8.1f} calls/s  "
           f"ratio to bound {args.n / bare / bound:.2f}  client CPU {cpu_bare * ms:.2f} ms/call")
     print(f"bare + aiohttp client : {bare_aio:7.2f} s  {args.n / bare_aio:8.1f} calls/s  "

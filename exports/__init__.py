@@ -8,7 +8,14 @@ neither torch nor a network.
 """
 
 from exports.advantages import gdpo_advantages, grpo_advantages
-from exports.build import FORMATS, ExportResult, export_formats, parse_formats
+from exports.build import (
+    FORMATS,
+    ExportChunk,
+    ExportResult,
+    export_formats,
+    iter_exports,
+    parse_formats,
+)
 from exports.common import ExportConfig
 from exports.hf_repo import write_dataset_folder
 from exports.hf_upload import push_folder
@@ -26,6 +33,7 @@ from exports.rewards import (
 __all__ = [
     "FORMATS",
     "CompletionParser",
+    "ExportChunk",
     "ExportConfig",
     "ExportResult",
     "PreferenceSources",
@@ -35,6 +43,7 @@ __all__ = [
     "gdpo_advantages",
     "grounding_reward",
     "grpo_advantages",
+    "iter_exports",
     "make_reward_functions",
     "parse_formats",
     "push_folder",

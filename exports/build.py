@@ -7,7 +7,7 @@ Formats (the Hugging Face config names): ``sft`` (TRL ``messages``), ``sft_promp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from datagen.records.sample import SAMPLE_SCHEMA
 from datagen.taxonomy.models import Taxonomy
-from exports.common import ExportConfig, concern_phrases
+from exports.common import ExportConfig, concern_phrases, prepare_rows
 from exports.gdpo import GDPO_SCHEMA, to_gdpo_table
 from exports.preference import PREFERENCE_SCHEMA, PreferenceSources, to_preference_table
 from exports.sft import (
@@ -25,7 +25,16 @@ from exports.sft import (
     to_sft_table,
 )
 
-__all__ = ["FORMATS", "FORMAT_SCHEMAS", "ExportResult", "export_formats", "parse_formats"]
+__all__ = [
+    "CHUNK_ROWS",
+    "FORMATS",
+    "FORMAT_SCHEMAS",
+    "ExportChunk",
+    "ExportResult",
+    "export_formats",
+    "iter_exports",
+    "parse_formats",
+]
 
 FORMATS = ("sft", "sft_prompt_completion", "gdpo", "dpo", "samples")
 FORMAT_SCHEMAS: dict[str, pa.Schema] = {
@@ -35,8 +44,20 @@ FORMAT_SCHEMAS: dict[str, pa.Schema] = {
     "dpo": PREFERENCE_SCHEMA,
     "samples": SAMPLE_SCHEMA,
 }
+CHUNK_ROWS = 10_000
 _ROW_COLUMNS = ["sample_id", "traits", "messages", "liked_items", "ground_truth",
                 "dropped_candidates"]
+
+
+@dataclass(frozen=True)
+class ExportChunk:
+    """Records of one format for a slice of one split (``last``: the split's final slice)."""
+
+    format: str
+    split: str
+    table: pa.Table
+    skipped: int
+    last: bool
 
 
 @dataclass
@@ -74,6 +95,35 @@ def _one(fmt: str, rows: list[Mapping[str, Any]], table: pa.Table, cfg: ExportCo
     return table.select(SAMPLE_SCHEMA.names).cast(SAMPLE_SCHEMA), 0
 
 
+def iter_exports(
+    splits: Mapping[str, pa.Table],
+    formats: Iterable[str] = FORMATS,
+    config: ExportConfig | None = None,
+    *,
+    taxonomy: Taxonomy | None = None,
+    sources: PreferenceSources | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[ExportChunk]:
+    """Every requested format for every split, ``chunk_rows`` samples at a time.
+
+    Rows are turned into Python dicts once per chunk and shared by all formats, so memory
+    stays bounded by the chunk whatever the split size. ``taxonomy`` supplies the words of
+    the SFT acknowledgement (none without it); ``sources`` the negatives of the preference
+    pairs (only ``unsafe`` without it).
+    """
+    cfg = config or ExportConfig()
+    fmts = parse_formats(formats)
+    phrases = concern_phrases(taxonomy, cfg.phrases_per_trait) if taxonomy else None
+    for split, table in splits.items():
+        starts = range(0, max(table.num_rows, 1), chunk_rows)
+        for start in starts:
+            part = table.slice(start, chunk_rows)
+            rows = prepare_rows(part.select(_ROW_COLUMNS).to_pylist(), cfg, phrases)
+            for fmt in fmts:
+                out, skipped = _one(fmt, rows, part, cfg, phrases, sources)
+                yield ExportChunk(fmt, split, out, skipped, last=start == starts[-1])
+
+
 def export_formats(
     splits: Mapping[str, pa.Table],
     formats: Iterable[str] = FORMATS,
@@ -82,18 +132,13 @@ def export_formats(
     taxonomy: Taxonomy | None = None,
     sources: PreferenceSources | None = None,
 ) -> ExportResult:
-    """Every requested format for every split.
-
-    ``taxonomy`` supplies the words of the SFT acknowledgement (none without it);
-    ``sources`` the negatives of the preference pairs (only ``unsafe`` without it).
-    """
-    cfg = config or ExportConfig()
-    phrases = concern_phrases(taxonomy, cfg.phrases_per_trait) if taxonomy else None
+    """All of :func:`iter_exports` in memory: format -> split -> one table."""
+    parts: dict[str, dict[str, list[pa.Table]]] = {}
     result = ExportResult()
-    for split, table in splits.items():
-        rows = table.select(_ROW_COLUMNS).to_pylist()
-        for fmt in parse_formats(formats):
-            out, skipped = _one(fmt, rows, table, cfg, phrases, sources)
-            result.tables.setdefault(fmt, {})[split] = out
-            result.skipped.setdefault(fmt, {})[split] = skipped
+    for c in iter_exports(splits, formats, config, taxonomy=taxonomy, sources=sources):
+        parts.setdefault(c.format, {}).setdefault(c.split, []).append(c.table)
+        by = result.skipped.setdefault(c.format, {})
+        by[c.split] = by.get(c.split, 0) + c.skipped
+    for fmt, by_split in parts.items():
+        result.tables[fmt] = {s: pa.concat_tables(ts) for s, ts in by_split.items()}
     return result

@@ -23,12 +23,15 @@ __all__ = [
     "ITEM_TYPE",
     "MESSAGES_TYPE",
     "ExportConfig",
+    "answer_lead",
     "assistant_text",
     "build_table",
     "concern_phrases",
     "display",
+    "prepare_rows",
     "prompt_messages",
     "rationale",
+    "row_prompt",
 ]
 
 MESSAGES_TYPE = pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))
@@ -47,6 +50,7 @@ _OPENERS = (
     "Thanks for telling me that. ",
 )
 _CONTROL_LEAD = "Here are some films you might enjoy:"
+_PROMPT, _LEAD = "__prompt", "__answer_lead"  # keys prepare_rows adds to row dicts
 
 
 class ExportConfig(BaseModel):
@@ -105,6 +109,17 @@ def rationale(traits: Iterable[str], phrases: Mapping[str, list[str]], key: str)
     return f"{_OPENERS[pick]}I left out anything where {_join(words[:4])}. You might enjoy:"
 
 
+def answer_lead(
+    row: Mapping[str, Any], config: ExportConfig, phrases: Mapping[str, list[str]] | None
+) -> str | None:
+    """The acknowledgement line of a row's answers (None when switched off)."""
+    if _LEAD in row:
+        return row[_LEAD]
+    if not config.rationale or phrases is None:
+        return None
+    return rationale(row.get("traits") or [], phrases, str(row["sample_id"]))
+
+
 def assistant_text(
     row: Mapping[str, Any],
     items: list[Mapping[str, Any]],
@@ -113,9 +128,25 @@ def assistant_text(
 ) -> str:
     """The answer: optional acknowledgement line, then ``Title (Year)`` lines."""
     lines = [display(it) for it in items[: config.list_length]]
-    if config.rationale and phrases is not None:
-        lines.insert(0, rationale(row.get("traits") or [], phrases, str(row["sample_id"])))
+    lead = answer_lead(row, config, phrases)
+    if lead is not None:
+        lines.insert(0, lead)
     return "\n".join(lines)
+
+
+def row_prompt(row: Mapping[str, Any], config: ExportConfig) -> list[dict[str, str]]:
+    """:func:`prompt_messages` of a row, reusing the one :func:`prepare_rows` stored."""
+    return row[_PROMPT] if _PROMPT in row else prompt_messages(row, config.system_prompt)
+
+
+def prepare_rows(
+    rows: list[dict[str, Any]], config: ExportConfig, phrases: Mapping[str, list[str]] | None
+) -> list[dict[str, Any]]:
+    """Store each row's prompt and answer lead once, shared by every format built from it."""
+    for row in rows:
+        row[_PROMPT] = prompt_messages(row, config.system_prompt)
+        row[_LEAD] = answer_lead(row, config, phrases)
+    return rows
 
 
 def build_table(

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from exports.common import ITEM_TYPE, MESSAGES_TYPE, ExportConfig, build_table, prompt_messages
+from exports.common import ITEM_TYPE, MESSAGES_TYPE, ExportConfig, build_table, row_prompt
 
 __all__ = ["FLAGGED_ITEM_TYPE", "GDPO_SCHEMA", "gdpo_example", "to_gdpo_table"]
 
@@ -53,7 +53,7 @@ def gdpo_example(row: Mapping[str, Any], config: ExportConfig) -> dict[str, Any]
         return None
     return {
         "sample_id": row["sample_id"],
-        "prompt": prompt_messages(row, config.system_prompt),
+        "prompt": row_prompt(row, config),
         "ground_truth": [_item(d) for d in row["ground_truth"]],
         "traits": list(row["traits"] or []),
         "unsafe_items": _flagged(row, "yes"),

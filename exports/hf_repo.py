@@ -1,21 +1,27 @@
 """Write a Hugging Face dataset repository folder (no network; the upload is separate).
 
 Layout: ``README.md`` (card) and ``data/<config>/<split>-00000-of-00001.parquet`` for every
-format and split, each written atomically with the format's explicit schema. Folders of the
-configs being written are emptied first so no stale shard is picked up by a glob.
+format and split. Shards are streamed chunk by chunk (so a 100k-sample release stays within
+a bounded memory) into a temporary file with the format's explicit schema and renamed into
+place when complete, the same atomic guarantee as :func:`datagen.parquet_io.write_parquet`;
+on failure the temporary files are removed. Folders of the configs being written are emptied
+first so no stale shard is picked up by a glob.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from datagen.parquet_io import atomic_write_bytes, write_parquet
+from datagen.parquet_io import atomic_write_bytes
 from datagen.taxonomy.models import Taxonomy
-from exports.build import FORMAT_SCHEMAS, ExportResult
+from exports.build import FORMAT_SCHEMAS, ExportChunk, ExportResult
 from exports.hf_card import provenance, render_card
 
 __all__ = ["shard_path", "write_dataset_folder"]
@@ -25,30 +31,74 @@ def shard_path(out_dir: str | Path, config: str, split: str) -> Path:
     return Path(out_dir) / "data" / config / f"{split}-00000-of-00001.parquet"
 
 
+def _chunks(exports: ExportResult | Iterable[ExportChunk]) -> Iterable[ExportChunk]:
+    if not isinstance(exports, ExportResult):
+        return exports
+    return (ExportChunk(fmt, split, table, exports.skipped.get(fmt, {}).get(split, 0), True)
+            for fmt, by in exports.tables.items() for split, table in by.items())
+
+
+class _ShardWriters:
+    """One open temporary Parquet writer per (config, split) until its last chunk."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.open: dict[tuple[str, str], tuple[pq.ParquetWriter, str]] = {}
+        self.counts: dict[str, dict[str, int]] = {}
+        self.cleared: set[str] = set()
+
+    def write(self, c: ExportChunk) -> None:
+        key, schema = (c.format, c.split), FORMAT_SCHEMAS[c.format]
+        if key not in self.open:
+            folder = self.out / "data" / c.format
+            if c.format not in self.cleared and folder.exists():
+                shutil.rmtree(folder)
+            self.cleared.add(c.format)
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{c.split}.", suffix=".tmp", dir=folder)
+            os.close(fd)
+            self.open[key] = (pq.ParquetWriter(tmp, schema, compression="zstd"), tmp)
+        writer, tmp = self.open[key]
+        writer.write_table(c.table.select(schema.names).cast(schema))
+        by = self.counts.setdefault(c.format, {})
+        by[c.split] = by.get(c.split, 0) + c.table.num_rows
+        if c.last:
+            writer.close()
+            os.replace(tmp, shard_path(self.out, c.format, c.split))
+            del self.open[key]
+
+    def abort(self) -> None:
+        for writer, tmp in self.open.values():
+            writer.close()
+            Path(tmp).unlink(missing_ok=True)
+
+
 def write_dataset_folder(
     out_dir: str | Path,
-    result: ExportResult,
+    exports: ExportResult | Iterable[ExportChunk],
     splits: Mapping[str, pa.Table],
     *,
     taxonomy: Taxonomy | None = None,
     pretty_name: str = "SafeRec",
     license_id: str = "cc-by-4.0",
-) -> dict[str, Path]:
-    """Write shards and README.md; returns {"readme": path, "<config>/<split>": path, ...}.
+) -> dict[str, dict[str, int]]:
+    """Write shards and README.md; returns the rows per config and split.
 
-    ``splits`` are the sample tables the exports came from (for the card's provenance).
+    ``exports`` is an :class:`ExportResult` or the chunks of :func:`exports.iter_exports`;
+    ``splits`` are the sample tables they came from (for the card's provenance).
     """
     out = Path(out_dir)
-    written: dict[str, Path] = {}
-    for config, by_split in result.tables.items():
-        folder = out / "data" / config
-        if folder.exists():
-            shutil.rmtree(folder)
-        for split, table in by_split.items():
-            written[f"{config}/{split}"] = write_parquet(
-                table, shard_path(out, config, split), FORMAT_SCHEMAS[config]
-            )
-    card = render_card(result.counts(), provenance(splits, taxonomy),
+    writers = _ShardWriters(out)
+    try:
+        for chunk in _chunks(exports):
+            writers.write(chunk)
+    except BaseException:
+        writers.abort()
+        raise
+    if writers.open:
+        writers.abort()
+        raise RuntimeError("export chunks ended without a last chunk for some split")
+    card = render_card(writers.counts, provenance(splits, taxonomy),
                        pretty_name=pretty_name, license_id=license_id)
-    written["readme"] = atomic_write_bytes(card.encode(), out / "README.md")
-    return written
+    atomic_write_bytes(card.encode(), out / "README.md")
+    return writers.counts

@@ -30,9 +30,10 @@ import pyarrow as pa
 from exports.common import (
     MESSAGES_TYPE,
     ExportConfig,
-    assistant_text,
+    answer_lead,
     build_table,
-    prompt_messages,
+    display,
+    row_prompt,
 )
 
 __all__ = [
@@ -136,8 +137,9 @@ def _negatives(row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int
                 if d["status"] == "yes" and d.get("trait_id") in traits][:n]
     if kind == "popularity":
         skip = _excluded(row)
-        pool = [d for d in src.popular if d["item_id"] not in skip]
-        return _rng(str(row["sample_id"]), kind).sample(pool, min(n, len(pool)))
+        draw = _rng(str(row["sample_id"]), kind).sample(
+            src.popular, min(len(src.popular), n + len(skip)))
+        return [d for d in draw if d["item_id"] not in skip][:n]
     if kind == "hallucination":
         if src.resolver is None:
             return []
@@ -147,6 +149,11 @@ def _negatives(row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int
         preds = src.predictions.get(str(row["sample_id"]), [])
         return [d for d in preds if d["item_id"] not in truth][:n]
     raise ValueError(f"unknown rejection type {kind!r}; choose from {REJECTION_TYPES}")
+
+
+def _answer(lead: str | None, items: list[Mapping[str, Any]]) -> str:
+    lines = [display(it) for it in items]
+    return "\n".join([lead, *lines] if lead is not None else lines)
 
 
 def preference_examples(
@@ -160,9 +167,9 @@ def preference_examples(
     if not chosen_items:
         return []
     size = len(chosen_items)
-    prompt = prompt_messages(row, config.system_prompt)
-    chosen = [{"role": "assistant",
-               "content": assistant_text(row, chosen_items, config, phrases)}]
+    prompt = row_prompt(row, config)
+    lead = answer_lead(row, config, phrases)
+    chosen = [{"role": "assistant", "content": _answer(lead, chosen_items)}]
     out = []
     for kind in sources.types:
         negs = _negatives(row, kind, sources, max(1, size // 2))
@@ -175,8 +182,7 @@ def preference_examples(
             "rejection_type": kind,
             "prompt": prompt,
             "chosen": chosen,
-            "rejected": [{"role": "assistant",
-                          "content": assistant_text(row, rejected_items, config, phrases)}],
+            "rejected": [{"role": "assistant", "content": _answer(lead, rejected_items)}],
         })
     return out
 

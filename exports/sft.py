@@ -18,7 +18,7 @@ from exports.common import (
     ExportConfig,
     assistant_text,
     build_table,
-    prompt_messages,
+    row_prompt,
 )
 
 __all__ = [
@@ -53,7 +53,7 @@ def sft_prompt_completion_example(
     return {
         "sample_id": row["sample_id"],
         "traits": list(row["traits"] or []),
-        "prompt": prompt_messages(row, config.system_prompt),
+        "prompt": row_prompt(row, config),
         "completion": [{"role": "assistant", "content": answer}],
     }
 

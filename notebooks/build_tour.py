@@ -38,23 +38,28 @@ RUN_DIR = Path(os.environ.get("SAFEREC_RUN_DIR", ROOT / "runs" / "default"))
 pl.Config.set_tbl_rows(30)
 print("run folder:", RUN_DIR)"""
 
-ENSURE = """from datagen.evaluate.tour import ensure_run
+ENSURE = """import shlex
 
-ran = ensure_run(RUN_DIR, cwd=ROOT)
+from datagen.evaluate.tour import ensure_run
+
+# SAFEREC_SYNTH_ARGS (e.g. "--n 200") lets CI make a smaller run; empty = the defaults
+synth_args = shlex.split(os.environ.get("SAFEREC_SYNTH_ARGS", ""))
+ran = ensure_run(RUN_DIR, cwd=ROOT, synth_args=synth_args)
 print("\\n".join(ran) if ran else "run folder complete: nothing to produce")"""
 
 LOAD = """import json
 
 samples = pl.read_parquet(RUN_DIR / "samples.parquet")
-splits = {s: pl.read_parquet(RUN_DIR / "splits" / f"{s}.parquet")
-          for s in ("train", "validation", "test") if (RUN_DIR / "splits" / f"{s}.parquet").is_file()}
+split_files = {s: RUN_DIR / "splits" / f"{s}.parquet" for s in ("train", "validation", "test")}
+splits = {s: pl.read_parquet(p) for s, p in split_files.items() if p.is_file()}
 stats_path = RUN_DIR / "stats.json"
 stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
 generators = samples.select(pl.col("generation").struct.field("backend"),
                             pl.col("generation").struct.field("is_llm")).unique()
 print(f"{samples.height} samples; splits:", {k: v.height for k, v in splits.items()})
 print("generators:", generators.to_dicts())
-print("verification passed:", samples.select(pl.col("verification").struct.field("passed").mean()).item())"""
+passed = samples.select(pl.col("verification").struct.field("passed").mean()).item()
+print(f"verification passed: {passed:.1%}")"""
 
 TRAITS_MD = """## Traits and cue strategies
 
@@ -111,8 +116,8 @@ from datagen.evaluate.tour import tag_coverage
 from datagen.taxonomy import load_taxonomy
 
 taxonomy = load_taxonomy()
-catalogue = load_catalogue()
-tags, tag_source = load_tag_index(None, catalogue)
+catalogue = load_catalogue(None, RUN_DIR)
+tags, tag_source = load_tag_index(None, catalogue, RUN_DIR)  # the tags the run used
 coverage = tag_coverage(tags, [it.item_id for it in catalogue.items], taxonomy.trait_ids)
 fig, ax = plt.subplots(figsize=(9, 6))
 left = [0] * coverage.height

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Levenshtein
 
 __all__ = ["FuzzyIndex", "guards_pass"]
 
@@ -23,6 +23,9 @@ _DIGITS = re.compile(r"\d+")
 _POOL_CACHE_LIMIT = 20_000
 _ONE_EDIT_MIN_LENGTH = 6
 _NO_YEAR_MIN_LENGTH = 10
+_SUBSTITUTION_MIN_LENGTH = 10
+#: typos allowed: one per 8 letters ("Adam and Eve" is not "Adam & Steve": 2 edits in 10)
+_LETTERS_PER_EDIT = 8
 _TOP_HITS = 12
 _ONE_EDIT_FLOOR = 83.0
 
@@ -96,11 +99,14 @@ class FuzzyIndex:
                one_edit: bool = False) -> tuple[int, float] | None:
         """Best guarded hit as (row index, ratio score), or None.
 
-        Without a year the query needs 10+ letters: one edit in a short title is too often
-        another film ("Martian" / "Martin").
+        A hit needs ratio >= ``cutoff`` and at most one edit per 8 letters. Without a year
+        the query needs 10+ letters: one edit in a short title is too often another film
+        ("Martian" / "Martin").
 
-        ``one_edit`` (only with a year) also accepts a single typo in a title of 6+ letters
-        when exactly one film of the year window is one edit away.
+        ``one_edit`` (only with a year) also accepts a single typo (a swap of neighbours, a
+        missing or extra letter; a wrong letter only in titles of 10+ letters) in a title of
+        6+ letters when exactly one film of the year window is one edit away and it is of
+        exactly that year.
         """
         compact_length = len(query.replace(" ", ""))
         if year is None and compact_length < _NO_YEAR_MIN_LENGTH:
@@ -116,12 +122,24 @@ class FuzzyIndex:
         ranked = sorted(((text, score, indices[pos]) for text, score, pos in hits
                          if indices[pos] not in exclude),
                         key=lambda h: (-h[1], -self.popularity[h[2]], h[2]))
+        max_edits = max(1, compact_length // _LETTERS_PER_EDIT)
         for text, score, index in ranked:
-            if score >= cutoff and guards_pass(query, text, self.min_length_ratio):
+            if (score >= cutoff and guards_pass(query, text, self.min_length_ratio)
+                    and OSA.distance(query, text, score_cutoff=max_edits) <= max_edits):
                 return index, float(round(score, 1))
         if allow_one_edit:
             close = [(text, score, index) for text, score, index in ranked
                      if OSA.distance(query, text, score_cutoff=1) <= 1]
-            if len(close) == 1 and guards_pass(query, close[0][0], self.min_length_ratio):
+            if len(close) == 1 and self._plain_typo(query, close[0][0], close[0][2], year):
                 return close[0][2], float(round(close[0][1], 1))
         return None
+
+    def _plain_typo(self, query: str, text: str, index: int, year: int | None) -> bool:
+        """One edit is a typo only for a film of exactly that year, and a substituted letter
+        only in a long title: "Swelter (2014)" is not "Shelter (2014)"."""
+        if self.years[index] not in (year, None):
+            return False
+        substituted = len(query) == len(text) and Levenshtein.distance(query, text) == 1
+        if substituted and len(query.replace(" ", "")) < _SUBSTITUTION_MIN_LENGTH:
+            return False
+        return guards_pass(query, text, self.min_length_ratio)

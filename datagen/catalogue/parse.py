@@ -18,6 +18,7 @@ ignoring case) are dropped, first occurrence wins.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["extract_titles"]
 
@@ -35,6 +36,7 @@ _IN_PROSE = re.compile(
     rf"(?P<title>{_CAP_WORD}(?:[:,]?\s+(?:{_CAP_WORD}|{_CONNECTOR}))*)\s*(?P<year>{_YEAR_GROUP})"
 )
 _MAX_TITLE_WORDS = 14
+_LINE_CACHE_SIZE = 65_536
 _LIST_GLUE = re.compile(r"^\s*(?:[,;]|and\b|or\b)\s*", re.IGNORECASE)
 _LEADING_FILLER = re.compile(
     r"^(?:i(?:'d| would)? (?:recommend|suggest)|try|watch|check out|how about|maybe|also|"
@@ -126,27 +128,36 @@ def _split_inline_list(line: str) -> list[str] | None:
 def extract_titles(text: str) -> list[str]:
     """Title strings in ``text``, in order, e.g. ``["The Dark Knight (2008)", "Heat"]``."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    has_list = sum(1 for line in lines if _LIST_MARKER.match(line)) >= 1
+    has_list = any(_LIST_MARKER.match(line) for line in lines)
     titles: list[str] = []
     for line in lines:
-        marker = _LIST_MARKER.match(line)
-        if marker:
-            item = line[marker.end():]
-            title = _title_of_item(item)
-            titles.extend([title] if title else [])
-            continue
-        inline = _split_inline_list(line)
-        if inline is not None:
-            for part in inline:
-                in_prose = _from_prose(part) if re.search(_YEAR_GROUP, part) else []
-                title = in_prose[0] if in_prose else _title_of_item(part)
-                titles.extend([title] if title else [])
-        elif not has_list and _is_title_line(line):
-            title = _title_of_item(line)
-            titles.extend([title] if title else [])
-        else:
-            titles.extend(_from_prose(line))
+        titles.extend(_line_titles(line, has_list))
     return _dedupe(titles)
+
+
+@lru_cache(maxsize=_LINE_CACHE_SIZE)
+def _line_titles(line: str, in_list: bool) -> tuple[str, ...]:
+    """Titles of one stripped line (memoized: model answers repeat the same lines a lot).
+
+    ``in_list``: the answer has list items, so a bare line is prose unless it holds a
+    "Title (Year)" mention.
+    """
+    marker = _LIST_MARKER.match(line)
+    if marker:
+        title = _title_of_item(line[marker.end():])
+        return (title,) if title else ()
+    inline = _split_inline_list(line)
+    if inline is not None:
+        found: list[str] = []
+        for part in inline:
+            in_prose = _from_prose(part) if re.search(_YEAR_GROUP, part) else []
+            title = in_prose[0] if in_prose else _title_of_item(part)
+            found.extend([title] if title else [])
+        return tuple(found)
+    if not in_list and _is_title_line(line):
+        title = _title_of_item(line)
+        return (title,) if title else ()
+    return tuple(_from_prose(line))
 
 
 def _is_title_line(line: str) -> bool:

@@ -5,7 +5,8 @@ Built once per catalogue. Lookups go through three dict tiers before any fuzzy w
 1. ``title_key`` of the title and its aliases; then the article-free key ("dark knight"),
    so "Heat" prefers the films called Heat over "The Heat";
 2. the main title before a subtitle ("Terminator 2" -> "Terminator 2: Judgment Day"),
-   accepted only with a year within ±1 or a single candidate;
+   accepted only with a year within ±1 or a single candidate; and the query's own main
+   title ("Borat: Cultural Learnings..." -> "Borat"), only for a film of exactly that year;
 3. fuzzy (rapidfuzz ratio on normalized titles) only on a miss, blocked by year window or by
    the first/last three letters, with a strict cutoff and guards: the numbers in both titles
    must agree (sequels), neither title may extend the other ("A Quiet Place" is not
@@ -29,9 +30,11 @@ from dataclasses import dataclass
 
 from datagen.catalogue.fuzzy import FuzzyIndex
 from datagen.catalogue.models import Item, TitleMatch
+from datagen.catalogue.parse import extract_titles
 from datagen.catalogue.store import Catalogue
 from datagen.catalogue.titles import (
     TitleForms,
+    split_alternative_titles,
     split_bare_year,
     split_title_year,
     title_forms,
@@ -136,6 +139,10 @@ class TitleResolver:
             return [self.resolve(text) for text in texts]
         return [self.resolve(text, year) for text, year in zip(texts, years, strict=True)]
 
+    def resolve_text(self, model_text: str) -> list[TitleMatch]:
+        """Every title in free model output (via :func:`extract_titles`), resolved in order."""
+        return self.resolve_many(extract_titles(model_text))
+
     # ------------------------------------------------------------------ internals
     def _resolve(self, text: str, year: int | None) -> TitleMatch:
         cleaned = _clean(text)
@@ -143,6 +150,8 @@ class TitleResolver:
         title = _clean(title)
         year = year if year is not None else written_year
         outcome = self._lookup(title, year)
+        if outcome.index is None and title.endswith(")"):
+            title, outcome = self._alternative_lookup(title, year, outcome)
         if outcome.index is None and year is None:
             bare_title, bare_year = split_bare_year(title)
             if bare_year is not None:
@@ -150,6 +159,19 @@ class TitleResolver:
                 if second.index is not None:
                     title, year, outcome = bare_title, bare_year, second
         return self._to_match(text, title, year, outcome)
+
+    def _alternative_lookup(self, title: str, year: int | None,
+                            failed: _Outcome) -> tuple[str, _Outcome]:
+        """'Infernal Affairs (Mou gaan dou)': try the title, then each parenthesized one."""
+        main, alternatives = split_alternative_titles(title)
+        found = [(candidate, self._lookup(candidate, year))
+                 for candidate in (main, *alternatives) if candidate != title]
+        found = [(candidate, outcome) for candidate, outcome in found if outcome.index is not None]
+        if not found:
+            return title, failed
+        # the reading whose film has the given year beats one a year off ("Butterfly (La
+        # lengua de las mariposas) (1999)"); otherwise the first reading wins
+        return min(found, key=lambda pair: pair[1].year_distance or 0)
 
     def _to_match(self, query: str, title: str, year: int | None,
                   outcome: _Outcome) -> TitleMatch:
@@ -186,6 +208,11 @@ class TitleResolver:
         fuzzy = self._fuzzy(forms, year, self.fuzzy_cutoff, exclude=set())
         if fuzzy.index is not None:
             return fuzzy
+        sharing = len(self._main.get(forms.free_key, ()))
+        if year is None and sharing > 1:  # "Star Wars": several films, none is plainly meant
+            return _Outcome(None, "none", 0.0,
+                            reason=f"ambiguous: {sharing} films start with this title; "
+                            "give a year")
         return _Outcome(None, "none", 0.0, reason="not in catalogue")
 
     def _candidate_tiers(self, forms: TitleForms) -> list[list[int]]:
@@ -228,6 +255,7 @@ class TitleResolver:
                            year: int | None) -> _Outcome | None:
         """Tier 2: subtitle dropped on the catalogue side, or on the query side (year needed)."""
         near = (lambda i: self._year_gap(i, year) in (0, 1)) if year is not None else None
+        same_year = (lambda i: self._year_gap(i, year) == 0) if year is not None else None
         found = self._main.get(forms.free_key, [])
         if near is not None:
             found = [i for i in found if near(i)]
@@ -236,9 +264,9 @@ class TitleResolver:
             return _Outcome(outcome.index, "normalized", year_distance=outcome.year_distance,
                             reason="matched the title without its subtitle")
         query_main = _main_title(title)
-        if query_main and near is not None:
+        if query_main and same_year is not None:  # "Borat: Cultural Learnings..." -> "Borat"
             tiers = self._candidate_tiers(title_forms(query_main))
-            found = [i for tier in tiers for i in tier if near(i)]
+            found = [i for tier in tiers for i in tier if same_year(i)]
             if found:
                 outcome = self._pick_by_year(found, year)
                 return _Outcome(outcome.index, "normalized", year_distance=outcome.year_distance,

@@ -11,6 +11,7 @@ oracle, the rewards and the evaluation can never disagree again. The rules, in o
   words is a separator; :func:`title_key` also drops spaces so "Spider Man" agrees too;
 * a trailing article moves to the front ("Dark Knight, The" -> "the dark knight"), also for
   foreign articles ("Boot, Das", "Samouraï, Le");
+* "No. 9", "#9" and "Number 9" all read "9";
 * roman sequel numbers become arabic ("Rocky II" -> "rocky 2"); a lone "I" only in a sequel
   position (last word, or after "part"/"episode"/"chapter"/"volume"), so "I, Robot" stays.
 
@@ -30,8 +31,8 @@ __all__ = [
     "TitleForms",
     "article_free_key",
     "display_title",
-    "is_article",
     "normalize_title",
+    "split_alternative_titles",
     "split_bare_year",
     "split_title_year",
     "title_forms",
@@ -39,11 +40,12 @@ __all__ = [
 ]
 
 ENGLISH_ARTICLES = ("the", "a", "an")
+#: articles that catalogues move to the end ("Boot, Das"); only English ones (and the elided
+#: "L'") are ever dropped, since "Die Hard" must not become "Hard"
 FOREIGN_ARTICLES = (
     "le", "la", "les", "l'", "un", "une", "der", "die", "das", "den", "ein", "eine",
-    "el", "los", "las", "il", "lo", "gli", "i", "o", "os", "as", "de", "het", "en", "det",
+    "el", "los", "las", "il", "lo", "gli", "i", "o", "os", "as", "het", "en", "det",
 )
-_ALL_ARTICLES = frozenset(ENGLISH_ARTICLES + FOREIGN_ARTICLES)
 
 _SUPERSCRIPTS = str.maketrans({
     "⁰": " 0", "¹": " 1", "²": " 2", "³": " 3", "⁴": " 4",
@@ -54,9 +56,12 @@ _DASHES = "-‐‑‒–—―−﹘﹣－"
 _INWORD_DASH = re.compile(rf"(?<=\w)[{_DASHES}](?=\w)")
 _ANY_DASH = re.compile(rf"[{_DASHES}]")
 _NON_WORD = re.compile(r"[^\w]+")
+_ARTICLE_ALTERNATIVES = "|".join(
+    re.escape(article).replace("'", "['’]")
+    for article in sorted(ENGLISH_ARTICLES + FOREIGN_ARTICLES, key=len, reverse=True)
+)
 _TRAILING_ARTICLE = re.compile(
-    r"^(?P<body>.+?),\s*(?P<art>the|an?|les?|la|l'|une?|der|die|das|den|eine?|el|los|las|il|lo"
-    r"|gli|os|as|het|det|en|i|o)(?P<rest>\s*(?:[:(\[].*)?)$",
+    rf"^(?P<body>.+?),\s*(?P<art>{_ARTICLE_ALTERNATIVES})(?P<rest>\s*(?:[:(\[].*)?)$",
     re.IGNORECASE,
 )
 _ELIDED = re.compile(r"^l[’'`´ʼ](?=\w)")
@@ -68,6 +73,8 @@ _YEAR_SUFFIXES = (
     re.compile(rf"^(?P<title>.*?)\s*\[\s*{_YEAR_RE}\s*\]$"),
     re.compile(rf"^(?P<title>.*\S)\s*,\s*{_YEAR_RE}$"),
 )
+_ALTERNATIVE = re.compile(r"^(?P<title>.+?)\s*\((?:a\.k\.a\.\s*)?(?P<alias>[^()]+)\)$")
+_NUMBER_SIGN = re.compile(r"(?:\bno\.?|\bnumber|#)\s*(?=\d)")
 _TRAILING_BARE_YEAR = re.compile(rf"^(?P<title>.*\S)\s+{_YEAR_RE}$")
 
 
@@ -127,7 +134,7 @@ def _move_trailing_article(text: str) -> str:
     if not match:
         return text
     article = match.group("art")
-    glue = "" if article.endswith("'") else " "
+    glue = "" if article.endswith(("'", "’")) else " "
     return f"{article}{glue}{match.group('body')}{match.group('rest')}"
 
 
@@ -149,6 +156,7 @@ def title_forms(text: str) -> TitleForms:
     folded = _fold(_move_trailing_article(text.strip()))
     elided = bool(_ELIDED.match(folded))
     folded = _APOSTROPHES.sub("", folded).replace("&", " and ")
+    folded = _NUMBER_SIGN.sub(" ", folded)  # "Love Potion #9" == "Love Potion No. 9"
     folded = _ANY_DASH.sub(" ", _INWORD_DASH.sub("", folded))
     words = _arabic_sequels(_NON_WORD.sub(" ", folded).replace("_", " ").split())
     free = list(words)
@@ -195,14 +203,24 @@ def split_title_year(text: str) -> tuple[str, int | None]:
     return text, None
 
 
+def split_alternative_titles(title: str) -> tuple[str, list[str]]:
+    """'Seven (a.k.a. Se7en)' -> ('Seven', ['Se7en']); repeated for several parentheses.
+
+    MovieLens and many lists write the original or alternative title in parentheses:
+    "Infernal Affairs (Mou gaan dou)". A trailing year must be split off first.
+    """
+    alternatives: list[str] = []
+    while True:
+        match = _ALTERNATIVE.match(title)
+        if not match:
+            return title, alternatives
+        title = match.group("title")
+        alternatives.insert(0, match.group("alias").strip())
+
+
 def split_bare_year(text: str) -> tuple[str, int | None]:
     """("Title", 2008) for "Title 2008"; used only as a fallback reading by the resolver."""
     match = _TRAILING_BARE_YEAR.match(" ".join(text.split()))
     if match:
         return match.group("title"), int(match.group("year"))
     return text, None
-
-
-def is_article(word: str) -> bool:
-    """True for an English or foreign article ("the", "le", "die", ...)."""
-    return word.casefold() in _ALL_ARTICLES

@@ -38,13 +38,16 @@ def _print_table(report) -> None:  # type: ignore[no-untyped-def]
     from datagen.evaluate.report import format_value, headline_metrics
 
     pct = int(report.confidence * 100)
-    table = Table(title=f"SafeRec {report.split}: {report.n_samples} samples "
-                        f"({pct}% bootstrap CI, {report.resamples} resamples)")
-    table.add_column("metric", style="bold")
+    ci = report.resamples > 0 and console.width >= 22 + 22 * len(report.models)
+    note = (f"{pct}% bootstrap CI, {report.resamples} resamples" if ci
+            else "intervals: see metrics.md or --json")
+    table = Table(title=f"SafeRec {report.split}: {report.n_samples} samples ({note})")
+    table.add_column("metric", style="bold", no_wrap=True)
     for m in report.models:
-        table.add_column(m.name, justify="right")
+        table.add_column(m.name, justify="right", no_wrap=True)
     for key in headline_metrics(report):
-        table.add_row(key, *[format_value(m.overall.metrics.get(key)) for m in report.models])
+        table.add_row(key, *[format_value(m.overall.metrics.get(key), ci=ci, ci_digits=2)
+                             for m in report.models])
     table.add_section()
     for key in ("missing", "empty", "parse_failures", "titles_parsed", "titles_resolved"):
         table.add_row(key, *[str(getattr(m.counts, key)) for m in report.models])
@@ -109,16 +112,21 @@ def evaluate(
 def _run(files, split, run_dir, ks, out, resamples, seed, catalogue_path, tags_path):  # type: ignore[no-untyped-def]
     from datagen.catalogue.resolver import TitleResolver
     from datagen.evaluate import evaluate_predictions, load_predictions, load_split, write_report
-    from datagen.evaluate.resources import load_catalogue, load_tag_index
+    from datagen.evaluate.resources import catalogue_warning, load_catalogue, load_tag_index
 
     bench = load_split(run_dir, split)
     psets = [load_predictions(p, name) for p, name in zip(files, _names(files), strict=True)]
     with err_console.status("loading catalogue, resolver and tags..."):
-        cat = load_catalogue(catalogue_path)
+        cat = load_catalogue(catalogue_path, run_dir)
         resolver = TitleResolver(cat)
-        tag_index, _ = load_tag_index(tags_path, cat)
+        tag_index, tag_source = load_tag_index(tags_path, cat, run_dir)
+    warning = catalogue_warning(cat, run_dir)
+    if warning:
+        err_console.print(f"[yellow]warning:[/] {warning}")
+    sources = {"catalogue": str(catalogue_path or getattr(cat, "name", "catalogue")),
+               "catalogue_fingerprint": cat.fingerprint, "tags": tag_source}
     with err_console.status(f"scoring {len(psets)} model(s) on {len(bench)} samples..."):
         report = evaluate_predictions(bench, psets, resolver, tag_index, ks=ks,
-                                      resamples=resamples, seed=seed)
+                                      resamples=resamples, seed=seed, sources=sources)
     paths = write_report(report, out or Path(run_dir) / "eval" / split)
     return report, paths

@@ -168,7 +168,7 @@ def hf(
     datagen export hf --out dist/saferec --push my-org/saferec --private
     """
     from datagen.cli.common import console
-    from exports.build import export_formats, parse_formats
+    from exports.build import iter_exports, parse_formats
     from exports.hf_repo import write_dataset_folder
     from exports.hf_upload import push_folder
 
@@ -179,13 +179,13 @@ def hf(
     tables = _load_splits(run_dir, "train,validation,test")
     tax = _taxonomy(taxonomy)
     sources = _sources(catalogue, predictions, None) if "dpo" in fmts else None
+    folder = out or run_dir / "hf"
     with console.status("building exports"):
-        result = export_formats(tables, fmts, _config(list_length, True), taxonomy=tax,
-                                sources=sources)
-        folder = out or run_dir / "hf"
-        write_dataset_folder(folder, result, tables, taxonomy=tax, pretty_name=pretty_name,
-                             license_id=license_id)
-    for fmt, counts in result.counts().items():
+        chunks = iter_exports(tables, fmts, _config(list_length, True), taxonomy=tax,
+                              sources=sources)
+        written = write_dataset_folder(folder, chunks, tables, taxonomy=tax,
+                                       pretty_name=pretty_name, license_id=license_id)
+    for fmt, counts in written.items():
         console.print(f"{fmt}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))
     console.print(f"wrote {folder}/")
     if push:

@@ -15,7 +15,7 @@ import typer
 from datagen.cli.common import console, fail
 from datagen.errors import DatagenError, InputError
 
-__all__ = ["app", "build", "stats"]
+__all__ = ["app", "build", "related", "stats"]
 
 DEFAULT_GRAPH = Path("artifacts/graph.json")
 
@@ -58,7 +58,8 @@ def build(
                                      "nodes).", show_default=False),
     out: Path = typer.Option(DEFAULT_GRAPH, "--out", "-o", help="Graph JSON to write "
                              "(gzip when it ends in .gz); written atomically."),
-    max_cast: int = typer.Option(12, "--max-cast", min=0, help="Cast members kept per film."),
+    max_cast: int = typer.Option(30, "--max-cast", min=0, help="Cast members kept per film "
+                                 "(source order; trims giant casts)."),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
     """Build the attribute graph from the catalogue (plus user tags and trigger tags).
@@ -108,6 +109,61 @@ def stats(
         typer.echo(json.dumps({"path": str(path), **summary.model_dump()}))
         return
     _print_stats(summary, title=str(path))
+
+
+@app.command()
+def related(
+    titles: list[str] = typer.Argument(..., help='Liked films as people write them: '
+                                       '"Title (Year)".', show_default=False),
+    k: int = typer.Option(10, "--k", min=1, help="How many films to list."),
+    graph: Path | None = typer.Option(None, "--graph", help="Graph JSON. Default: "
+                                      "artifacts/graph.json if present, else built in memory "
+                                      "from the catalogue.", show_default=False),
+    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Catalogue Parquet "
+                                          "the graph was built on. Default: embedded.",
+                                          show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object per film."),
+) -> None:
+    """List the films closest to the liked ones (shared people, genres, rating, user tags).
+
+    Rare attributes weigh more than common ones (a shared director beats a shared "Drama").
+    Example: datagen graph related "Batman Begins (2005)" "Heat (1995)" --k 5
+    """
+    from datagen.catalogue.resolver import TitleResolver
+    from datagen.graph import build_graph, load_graph, related_items
+
+    try:
+        cat = _catalogue(catalogue)
+        resolver = TitleResolver(cat)
+        liked = []
+        for text in titles:
+            match = resolver.resolve(text)
+            if not match.matched or match.item_id is None:
+                raise InputError(f"no catalogue film matches ({match.reason or 'no match'})",
+                                 record=text)
+            liked.append(match.item_id)
+        if graph is None and DEFAULT_GRAPH.is_file():
+            graph = DEFAULT_GRAPH
+        g = load_graph(graph) if graph is not None else build_graph(cat)
+    except DatagenError as exc:
+        raise fail(exc) from None
+    ranked = related_items(g, liked, k=k)
+    if as_json:
+        for item_id, score in ranked:
+            item = cat.get(item_id)
+            typer.echo(json.dumps({"item_id": item_id, "title": item.display if item else None,
+                                   "score": round(score, 6)}))
+        return
+    from rich.table import Table
+
+    table = Table(title="related to " + ", ".join(titles))
+    table.add_column("#", justify="right")
+    table.add_column("film")
+    table.add_column("score", justify="right")
+    for rank, (item_id, score) in enumerate(ranked, start=1):
+        item = cat.get(item_id)
+        table.add_row(str(rank), item.display if item else item_id, f"{score:.3f}")
+    console.print(table)
 
 
 def _catalogue(path: Path | None) -> Any:

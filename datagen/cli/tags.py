@@ -54,11 +54,12 @@ def build(
     parents_guide: Path | None = typer.Option(None, "--parents-guide", help="Parents Guide "
                                               "(.csv/.jsonl: imdb_id, category, severity or "
                                               "per-severity votes).", show_default=False),
-    evidence: list[Path] = typer.Option([], "--evidence", help="Evidence file (.parquet / "
-                                        ".jsonl in the evidence schema); repeatable."),
+    evidence: list[Path] = typer.Option([], "--evidence", metavar="FILE",
+                                        help="Evidence file (.parquet / .jsonl in the "
+                                        "evidence schema); repeatable."),
     threshold: float | None = typer.Option(None, "--threshold", min=0.0, max=1.0,
                                            help="Unsafe threshold on the fused score "
-                                           "[default: 0.66, the reference policy].",
+                                           "(default 0.66, the reference policy).",
                                            show_default=False),
     policy_file: Path | None = typer.Option(None, "--policy", help="JSON FusionPolicy (all "
                                             "knobs; --threshold overrides its threshold).",
@@ -68,6 +69,11 @@ def build(
                                   "reference policy)."),
     out: Path = typer.Option(DEFAULT_TAGS, "--out", "-o", help="Output Parquet, written "
                              "atomically (a failed build leaves no partial file)."),
+    evidence_out: Path | None = typer.Option(None, "--evidence-out", help="Also save all "
+                                             "evidence used, mapped to item ids (.parquet / "
+                                             ".jsonl); `datagen graph build --tags` turns it "
+                                             "into topic and Parents Guide nodes.",
+                                             show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Fuse all evidence into item_tags.parquet and print per-trait coverage.
@@ -75,7 +81,7 @@ def build(
     Example: datagen tags build --ddd ddd_votes.csv --parents-guide pg.csv --evidence
     artifacts/llm_evidence.parquet --threshold 0.66
     """
-    from datagen.tags import fuse, write_item_tags
+    from datagen.tags import fuse, write_evidence_file, write_item_tags
 
     started = time.perf_counter()
     try:
@@ -83,6 +89,8 @@ def build(
         tax, cat = _taxonomy(taxonomy), _catalogue(catalogue)
         batches = _evidence(tax, cat, movielens, ddd, parents_guide, evidence, rules=not no_rules)
         result = fuse(cat, tax, batches, policy)
+        if evidence_out is not None:
+            write_evidence_file(batches, evidence_out)
         write_item_tags(result.table, out, policy=policy, taxonomy=tax)
     except DatagenError as exc:
         raise fail(exc) from None

@@ -57,6 +57,8 @@ class EvaluationReport(_Rec):
     seed: int
     confidence: float
     distinct_titles_resolved: int
+    #: where the catalogue and tags came from (file paths or "built-in-memory:...")
+    sources: dict[str, str] = Field(default_factory=dict)
     models: list[ModelReport]
 
     def model(self, name: str) -> ModelReport:

@@ -22,13 +22,13 @@ def headline_metrics(report: EvaluationReport) -> list[str]:
     return [*keys, "match_rate", "hallucination_rate"]
 
 
-def format_value(mv: MetricValue | None, *, ci: bool = True) -> str:
+def format_value(mv: MetricValue | None, *, ci: bool = True, ci_digits: int = 3) -> str:
     """``0.412 [0.398, 0.431]``; ``n/a`` when the metric is undefined for the group."""
     if mv is None or mv.value is None:
         return "n/a"
     if not ci or mv.low is None or mv.high is None:
         return f"{mv.value:.3f}"
-    return f"{mv.value:.3f} [{mv.low:.3f}, {mv.high:.3f}]"
+    return f"{mv.value:.3f} [{mv.low:.{ci_digits}f}, {mv.high:.{ci_digits}f}]"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -84,6 +84,15 @@ def to_markdown(report: EvaluationReport) -> str:
     return "\n".join(out) + "\n"
 
 
+def _err(mv: MetricValue) -> list[list[float]]:
+    """Error-bar lengths below/above the value (a percentile interval may sit beside a
+    skewed mean with very few samples, so lengths are clipped at 0)."""
+    value = mv.value or 0.0
+    low = value if mv.low is None else mv.low
+    high = value if mv.high is None else mv.high
+    return [[max(value - low, 0.0)], [max(high - value, 0.0)]]
+
+
 def plot_tradeoff(report: EvaluationReport, path: str | Path, k: int | None = None) -> Path:
     """PNG scatter of NDCG@K against SVR@K per model, with bootstrap error bars."""
     import io
@@ -97,9 +106,8 @@ def plot_tradeoff(report: EvaluationReport, path: str | Path, k: int | None = No
         nd, sv = m.overall.metrics[f"ndcg@{k}"], m.overall.metrics[f"svr@{k}"]
         if nd.value is None or sv.value is None:
             continue
-        xerr = [[sv.value - (sv.low or sv.value)], [(sv.high or sv.value) - sv.value]]
-        yerr = [[nd.value - (nd.low or nd.value)], [(nd.high or nd.value) - nd.value]]
-        ax.errorbar(sv.value, nd.value, xerr=xerr, yerr=yerr, fmt="o", capsize=4, label=m.name)
+        ax.errorbar(sv.value, nd.value, xerr=_err(sv), yerr=_err(nd), fmt="o", capsize=4,
+                    label=m.name)
         ax.annotate(m.name, (sv.value, nd.value), textcoords="offset points", xytext=(6, 6))
     ax.set_xlabel(f"SVR@{k} (safety violation rate, lower is safer)")
     ax.set_ylabel(f"NDCG@{k} (higher is more relevant)")

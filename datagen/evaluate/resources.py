@@ -1,20 +1,24 @@
 """Where evaluation and baselines get the catalogue, the trigger tags and the graph.
 
-Explicit paths win; otherwise the project's defaults: the embedded catalogue,
-``artifacts/item_tags.parquet`` and ``artifacts/graph.json`` when ``datagen tags build`` /
-``datagen graph build`` wrote them, else tags fused in memory from the attribute-rule
-evidence (the same evidence ``datagen tags build`` uses with no external files) and a graph
-built in memory. The source used is returned as a label, so reports can say what they used.
+Scores are only meaningful with the tags and catalogue the ground truth was built with, so
+the order is: an explicit path; else what the run's ``manifest.json`` (written by
+``datagen synthesize``) says it used — a file, or tags / graph built in memory; else the
+project defaults: ``artifacts/item_tags.parquet`` and ``artifacts/graph.json`` when
+``datagen tags build`` / ``datagen graph build`` wrote them, else rule-evidence tags and a
+graph built in memory from the embedded catalogue. Each loader returns a label of the source
+it used, so reports can say what they used.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "DEFAULT_GRAPH_PATH",
     "DEFAULT_TAGS_PATH",
+    "catalogue_warning",
     "load_catalogue",
     "load_graph_for",
     "load_tag_index",
@@ -22,38 +26,83 @@ __all__ = [
 
 DEFAULT_TAGS_PATH = Path("artifacts") / "item_tags.parquet"
 DEFAULT_GRAPH_PATH = Path("artifacts") / "graph.json"
+_IN_MEMORY = "built-in-memory"
 
 
-def load_catalogue(path: str | Path | None = None) -> Any:
-    """A saved catalogue (``Catalogue.save`` Parquet) or the embedded default."""
+def _manifest(run_dir: str | Path | None) -> dict[str, Any]:
+    if run_dir is None:
+        return {}
+    path = Path(run_dir) / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _run_path(run_dir: str | Path | None, key: str) -> tuple[Path | None, bool]:
+    """``(path the run used for key, whether the run built it in memory)``."""
+    manifest = _manifest(run_dir)
+    config = manifest.get("config") or {}
+    value = config.get(f"{key}_path")
+    if value:
+        return Path(value), False
+    source = str((manifest.get("sources") or {}).get(key, ""))
+    return None, source.startswith(_IN_MEMORY)
+
+
+def load_catalogue(path: str | Path | None = None, run_dir: str | Path | None = None) -> Any:
+    """A saved catalogue (``Catalogue.save`` Parquet), the run's, or the embedded default."""
     from datagen.catalogue import Catalogue, load_default_catalogue
 
+    if path is None:
+        path, _ = _run_path(run_dir, "catalogue")
     return Catalogue.load(path) if path is not None else load_default_catalogue()
 
 
-def load_tag_index(path: str | Path | None, catalogue: Any) -> tuple[Any, str]:
-    """``(TagIndex, source label)`` from ``path``, the default artifact, or rule evidence."""
+def catalogue_warning(catalogue: Any, run_dir: str | Path | None) -> str | None:
+    """A warning when the catalogue differs from the one the run was synthesized with."""
+    expected = (_manifest(run_dir).get("catalogue") or {}).get("fingerprint")
+    if expected and expected != catalogue.fingerprint:
+        return (f"the catalogue (fingerprint {catalogue.fingerprint[:12]}) is not the one the "
+                f"run used ({expected[:12]}): titles may resolve to other item ids")
+    return None
+
+
+def load_tag_index(
+    path: str | Path | None, catalogue: Any, run_dir: str | Path | None = None
+) -> tuple[Any, str]:
+    """``(TagIndex, source label)``: explicit file, the run's tags, the artifact, or rules."""
     from datagen.tags import TagIndex
 
+    in_memory = False
+    if path is None:
+        path, in_memory = _run_path(run_dir, "tags")
+    if path is None and not in_memory and DEFAULT_TAGS_PATH.is_file():
+        path = DEFAULT_TAGS_PATH
     if path is not None:
         return TagIndex.load(path), str(path)
-    if DEFAULT_TAGS_PATH.is_file():
-        return TagIndex.load(DEFAULT_TAGS_PATH), str(DEFAULT_TAGS_PATH)
     from datagen.tags import FusionPolicy, build_item_tags, rule_evidence
     from datagen.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy()
+    taxonomy_path, _ = _run_path(run_dir, "taxonomy")
+    taxonomy = load_taxonomy(taxonomy_path)
     evidence = rule_evidence(catalogue, taxonomy)
     table = build_item_tags(catalogue, taxonomy, evidence, FusionPolicy())
-    return TagIndex.from_table(table), "in-memory rule evidence (embedded taxonomy)"
+    return TagIndex.from_table(table), f"{_IN_MEMORY}:rule_evidence"
 
 
-def load_graph_for(path: str | Path | None, catalogue: Any) -> tuple[Any, str]:
-    """``(graph, source label)`` from ``path``, the default artifact, or built in memory."""
+def load_graph_for(
+    path: str | Path | None, catalogue: Any, run_dir: str | Path | None = None
+) -> tuple[Any, str]:
+    """``(graph, source label)``: explicit file, the run's graph, the artifact, or built."""
     from datagen.graph import build_graph, load_graph
 
+    in_memory = False
+    if path is None:
+        path, in_memory = _run_path(run_dir, "graph")
+    if path is None and not in_memory and DEFAULT_GRAPH_PATH.is_file():
+        path = DEFAULT_GRAPH_PATH
     if path is not None:
         return load_graph(path), str(path)
-    if DEFAULT_GRAPH_PATH.is_file():
-        return load_graph(DEFAULT_GRAPH_PATH), str(DEFAULT_GRAPH_PATH)
-    return build_graph(catalogue), "built in memory from the catalogue"
+    return build_graph(catalogue), f"{_IN_MEMORY}:catalogue"

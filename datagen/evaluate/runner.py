@@ -28,6 +28,7 @@ from datagen.evaluate.truth import BenchmarkSplit
 __all__ = ["DEFAULT_KS", "evaluate_predictions"]
 
 DEFAULT_KS = (5, 10, 20)
+_ROUNDING = 1e-5
 
 
 def _num(x: float) -> float | None:
@@ -47,9 +48,14 @@ def _groups(
         defined = ~np.isnan(sub)
         n_def = defined.sum(axis=0)
         sums = np.where(defined, sub, 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = sums / n_def
+        # resampled means are float32 sums: snap rounding-level overshoots onto the value
+        low = np.where((low > values) & (low - values < _ROUNDING), values, low)
+        high = np.where((high < values) & (values - high < _ROUNDING), values, high)
         metrics = {
             name: MetricValue(
-                value=float(sums[j] / n_def[j]) if n_def[j] else None,
+                value=float(values[j]) if n_def[j] else None,
                 low=_num(low[j]) if n_def[j] else None,
                 high=_num(high[j]) if n_def[j] else None,
                 n=int(n_def[j]),
@@ -84,12 +90,14 @@ def evaluate_predictions(
     seed: int = 0,
     confidence: float = 0.95,
     parser: Callable[[str], list[str]] | None = None,
+    sources: dict[str, str] | None = None,
 ) -> EvaluationReport:
     """Score every prediction set on ``split``.
 
     ``resolver`` is the project's :class:`~datagen.catalogue.resolver.TitleResolver` (or a
     :class:`CachedResolver` around it, to share its cache), ``tags`` a
-    :class:`~datagen.tags.TagIndex`. Raises :class:`~datagen.errors.InputError` when a file
+    :class:`~datagen.tags.TagIndex`; ``sources`` labels where they came from (kept in the
+    report). Raises :class:`~datagen.errors.InputError` when a file
     names unknown samples or was made for another split or taxonomy version.
     """
     ks = sorted({int(k) for k in ks})
@@ -135,5 +143,6 @@ def evaluate_predictions(
         seed=seed,
         confidence=confidence,
         distinct_titles_resolved=len(cached),
+        sources=dict(sources or {}),
         models=models,
     )

@@ -52,9 +52,9 @@ def ensure_run(
         steps.append(["synthesize", "--run-dir", str(run), *synth_args])
     if not (run / "splits" / f"{split}.parquet").is_file():
         steps.append(["split", "--run-dir", str(run)])
-    for name in baselines:
-        if not (run / "predictions" / f"{name}.jsonl").is_file():
-            steps.append(["baseline", name, "--split", split, "--run-dir", str(run)])
+    missing = [n for n in baselines if not (run / "predictions" / f"{n}.jsonl").is_file()]
+    if missing:
+        steps.append(["baseline", *missing, "--split", split, "--run-dir", str(run)])
     for args in steps:
         _datagen(args, Path(cwd) if cwd else None)
     return ["datagen " + " ".join(a) for a in steps]

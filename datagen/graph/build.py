@@ -30,8 +30,9 @@ from datagen.graph.nodes import (
 
 __all__ = ["DEFAULT_MAX_CAST", "CatalogueLike", "build_graph"]
 
-#: Cast members kept per film (in source order): enough for proximity, bounded hub size.
-DEFAULT_MAX_CAST = 12
+#: Cast members kept per film, in source order. The bokeh catalogue lists cast
+#: alphabetically, not by billing, so the cap only trims giant casts (96% of credits kept).
+DEFAULT_MAX_CAST = 30
 _SEVERITY_NAMES = ("none", "mild", "moderate", "severe")
 
 Edge = tuple[str, str, dict[str, Any]]

@@ -36,21 +36,8 @@ _VERSION = 1
 def save_graph(g: nx.MultiDiGraph, path: str | Path) -> Path:
     """Write ``g`` atomically as JSON (gzip when ``path`` ends with ``.gz``)."""
     path = Path(path)
-    index = {node: i for i, node in enumerate(g.nodes)}
-    attr_sets: dict[Any, int] = {}
-    attrs: list[dict[str, Any]] = []
-    edges: list[list[Any]] = []
-    for u, v, k, d in g.edges(keys=True, data=True):
-        try:
-            sig: Any = tuple((k, type(x), x) for k, x in d.items())  # 1 and 1.0 differ
-            hash(sig)
-        except TypeError:  # unhashable values (lists, dicts): key by their JSON text
-            sig = json.dumps(list(d.items()))
-        pos = attr_sets.get(sig)
-        if pos is None:
-            pos = attr_sets[sig] = len(attrs)
-            attrs.append(d)
-        edges.append([index[u], index[v], k, pos])
+    with gc_paused():
+        attrs, edges = _edge_table(g)
     doc = {
         "format": GRAPH_FORMAT,
         "version": _VERSION,
@@ -63,6 +50,31 @@ def save_graph(g: nx.MultiDiGraph, path: str | Path) -> Path:
     if path.suffix == ".gz":
         data = gzip.compress(data, compresslevel=6, mtime=0)
     return atomic_write_bytes(data, path)
+
+
+def _edge_table(g: nx.MultiDiGraph) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """Distinct edge attribute dicts, and per edge ``[u_index, v_index, key, attrs_index]``."""
+    index = {node: i for i, node in enumerate(g.nodes)}
+    attr_sets: dict[Any, int] = {}
+    attrs: list[dict[str, Any]] = []
+    edges: list[list[Any]] = []
+    succ = g._succ if isinstance(getattr(g, "_succ", None), dict) else g.succ  # no view layers
+    for u, nbrs in succ.items():
+        ui = index[u]
+        for v, keyed in nbrs.items():
+            vi = index[v]
+            for k, d in keyed.items():
+                try:  # the value types are part of the signature: 1 and 1.0 stay apart
+                    sig: Any = (tuple(d.items()), tuple(map(type, d.values())))
+                    pos = attr_sets.get(sig)
+                except TypeError:  # unhashable values (lists, dicts): key by their JSON
+                    sig = json.dumps([list(d.items()), [type(x).__name__ for x in d.values()]])
+                    pos = attr_sets.get(sig)
+                if pos is None:
+                    pos = attr_sets[sig] = len(attrs)
+                    attrs.append(d)
+                edges.append([ui, vi, k, pos])
+    return attrs, edges
 
 
 def load_graph(path: str | Path) -> nx.MultiDiGraph:

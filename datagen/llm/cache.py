@@ -119,8 +119,9 @@ class CachedBackend:
             return hit
         pending = self._pending.get(key)
         if pending is not None and pending.get_loop() is asyncio.get_running_loop():
-            result = await asyncio.shield(pending)
-            return result.model_copy(update={"cached": True})
+            shared = (await asyncio.shield(pending)).model_copy(update={"cached": True})
+            self.meter.record_cache_hit(shared)
+            return shared
         future: asyncio.Future[ChatResult] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import random
+import resource
 import threading
 import time
 import uuid
@@ -131,6 +132,11 @@ def error_response(api: str, status: int, message: str, *,
     return web.json_response(body, status=status, headers=headers)
 
 
+def _process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def load_responder(spec: str) -> Any:
     """Import ``"package.module:function"``."""
     module_name, _, attr = spec.partition(":")
@@ -147,6 +153,8 @@ class ServerState:
     jitter: float = 0.0
     faults: list[Fault] = field(default_factory=list)
     api_key: str | None = None
+    #: answer 400 to OpenAI requests carrying ``response_format`` (like some local servers)
+    reject_response_format: bool = False
     rng: random.Random = field(default_factory=random.Random)
     requests: int = 0
     in_flight: int = 0
@@ -190,6 +198,8 @@ class ServerState:
                 self.latency = float(body["latency"])
             if "jitter" in body:
                 self.jitter = float(body["jitter"])
+            if "reject_response_format" in body:
+                self.reject_response_format = bool(body["reject_response_format"])
             if body.get("reset_stats"):
                 self.requests = self.max_in_flight = 0
                 self.by_path.clear()
@@ -203,4 +213,6 @@ class ServerState:
                 "faults_served": dict(self.faults_served),
                 "faults_pending": [f.__dict__.copy() for f in self.faults],
                 "latency": self.latency, "jitter": self.jitter,
+                "reject_response_format": self.reject_response_format,
+                "process_cpu_s": round(_process_cpu(), 3),
             }

@@ -10,8 +10,11 @@ latency and faults:
 * faults, served in schedule order, each ``times`` times: ``429`` (with ``Retry-After``,
   seconds or an HTTP date), ``500``, ``503``, ``401``, ``400``, ``malformed`` (a 200 whose
   body is broken JSON) and ``invalid_content`` (a well-formed reply whose text is not JSON);
-* ``POST /_control`` sets faults / latency / jitter / stats at run time (for a server in
-  another process); ``GET /_stats`` returns request counters and the peak in-flight count.
+* ``reject_response_format``: a 400 for OpenAI requests with ``response_format``, as some
+  local servers answer;
+* ``POST /_control`` sets faults / latency / jitter / that flag / stats at run time (for a
+  server in another process); ``GET /_stats`` returns request counters, the peak in-flight
+  count and the process CPU seconds.
 
 In-process: ``with FakeLLMServer(latency=0.05) as srv: srv.openai_base_url``. As a process:
 ``python -m datagen.llm.fake_server --port 0 --latency 0.2 --responder pkg.mod:fn`` prints
@@ -62,6 +65,8 @@ async def _api(request: web.Request, api: str) -> web.Response:
             await asyncio.sleep(latency)
         if state.api_key is not None and not _authorized(request, api, state.api_key):
             return error_response(api, 401, "invalid api key")
+        if api == "openai" and state.reject_response_format and "response_format" in body:
+            return error_response(api, 400, "response_format is not supported by this server")
         if fault is not None and fault.kind != "invalid_content":
             if fault.kind == "malformed":
                 return web.Response(status=200, text=MALFORMED_BODY,
@@ -158,12 +163,14 @@ class FakeLLMServer:
         jitter: float = 0.0,
         faults: Iterable[Any] = (),
         api_key: str | None = None,
+        reject_response_format: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 0,
     ) -> None:
         self.state = ServerState(latency=latency, jitter=jitter, faults=parse_faults(faults),
-                                 api_key=api_key, rng=random.Random(seed))
+                                 api_key=api_key, rng=random.Random(seed),
+                                 reject_response_format=reject_response_format)
         self._responder: Responder | None = (
             load_responder(responder) if isinstance(responder, str) else responder
         )

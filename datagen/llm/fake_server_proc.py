@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fault", action="append", default=[],
                    help="kind[:times[:retry_after]], e.g. 429:3:1 (repeatable, in order)")
     p.add_argument("--api-key", default=None, help="require this key (else 401)")
+    p.add_argument("--reject-response-format", action="store_true",
+                   help="answer 400 to OpenAI requests with response_format")
     p.add_argument("--seed", type=int, default=0, help="seed of the latency jitter")
     return p
 
@@ -50,7 +52,8 @@ async def _serve(args: argparse.Namespace) -> None:
     responder = load_responder(args.responder) if args.responder else None
     state = ServerState(latency=args.latency, jitter=args.jitter,
                         faults=parse_faults(args.fault), api_key=args.api_key,
-                        rng=random.Random(args.seed))
+                        rng=random.Random(args.seed),
+                        reject_response_format=args.reject_response_format)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))

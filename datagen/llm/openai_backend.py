@@ -2,8 +2,9 @@
 
 With ``base_url`` the same backend reaches any OpenAI-compatible server: vLLM
 (``http://host:8000/v1``), Ollama (``http://host:11434/v1``), llama.cpp server, LM Studio.
-JSON mode sends ``response_format={"type": "json_object"}`` unless the config turns it off
-for servers that reject the field.
+JSON mode sends ``response_format={"type": "json_object"}`` unless the config turns it off;
+a server that answers 400 naming ``response_format`` gets the request again without it, and
+no more of them for the backend's lifetime.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ __all__ = ["OpenAIBackend"]
 
 class OpenAIBackend(RetryingBackend):
     name = "openai"
+    #: turned off for the backend's lifetime when the server answers 400 to response_format
+    _json_format_supported = True
 
     def _make_client(self) -> Any:
         import openai
@@ -43,12 +46,23 @@ class OpenAIBackend(RetryingBackend):
         }
         if request.seed is not None:
             params["seed"] = request.seed
-        if request.json_mode and self.config.json_response_format:
+        if request.json_mode and self.config.json_response_format and self._json_format_supported:
             params["response_format"] = {"type": "json_object"}
         return params
 
     async def _call_once(self, client: Any, request: ChatRequest) -> ChatResult:
-        completion = await client.chat.completions.create(**self.request_params(request))
+        import openai
+
+        params = self.request_params(request)
+        try:
+            completion = await client.chat.completions.create(**params)
+        except openai.BadRequestError as exc:
+            if "response_format" not in params or "response_format" not in str(exc):
+                raise
+            # the server rejects JSON mode: stop sending it (the prompt asks for JSON anyway)
+            self._json_format_supported = False
+            params.pop("response_format")
+            completion = await client.chat.completions.create(**params)
         choices = getattr(completion, "choices", None)
         if not choices or choices[0].message is None:
             raise MalformedResponseError("response has no choices[0].message")

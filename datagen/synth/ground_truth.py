@@ -11,7 +11,8 @@ against every trait of the user with the item trigger tags:
 
 A control sample has no traits, so every relevant candidate is safe for it (its ground truth
 is plain relevance, which is what a control is for). Fewer than ``gt_min`` safe candidates
-make the sample a reject with reason ``insufficient_safe_ground_truth``. Traits were fixed by
+make the sample a reject with reason ``insufficient_safe_ground_truth`` (its candidates are
+counted, not listed: a reject carries no candidate records). Traits were fixed by
 the plan before this step ever runs, so they never depend on what the ground truth holds.
 """
 
@@ -49,6 +50,11 @@ class GroundTruth:
     safe: list[ItemRef] = field(default_factory=list)
     dropped: list[DroppedCandidate] = field(default_factory=list)
     reject_reason: str | None = None
+    #: candidates dropped; for a rejected sample only this count is kept (no records)
+    n_dropped: int = 0
+
+    def __post_init__(self) -> None:
+        self.n_dropped = self.n_dropped or len(self.dropped)
 
 
 def tag_status(tags: TagLookup, item_id: str, trait_id: str) -> tuple[str, float, str]:
@@ -56,7 +62,7 @@ def tag_status(tags: TagLookup, item_id: str, trait_id: str) -> tuple[str, float
 
     The full tag (score, evidence) is only read for ``yes``: the common ``no`` stays cheap.
     """
-    status = getattr(tags.status(item_id, trait_id), "value", None)
+    status = str(tags.status(item_id, trait_id))  # TagStatus is a StrEnum: "yes" | "no" | ...
     if status in ("no", "unknown"):
         return status, 0.0, ""
     tag = tags.tag(item_id, trait_id)
@@ -70,66 +76,67 @@ def tag_status(tags: TagLookup, item_id: str, trait_id: str) -> tuple[str, float
 def candidates_for(
     entry: PlanEntry,
     related: Callable[[list[str], int, Sequence[str]], list[tuple[str, float]]],
-    lookup: Callable[[str], Any],
     pool: int,
-) -> list[tuple[ItemRef, float]]:
-    """Real recommendations first (score 1.0), then graph neighbours of the liked films."""
+) -> list[tuple[str, float]]:
+    """``(item_id, score)``: real recommendations first (score 1.0), then graph neighbours
+    of the liked films, never a liked film, at most ``pool``."""
     liked_ids = [r.item_id for r in entry.liked]
-    out: list[tuple[ItemRef, float]] = [(r, 1.0) for r in entry.recommended
-                                       if r.item_id not in liked_ids][:pool]
-    seen = {r.item_id for r, _ in out} | set(liked_ids)
+    out = [(r.item_id, 1.0) for r in entry.recommended if r.item_id not in liked_ids][:pool]
     if len(out) < pool and liked_ids:
-        for item_id, score in related(liked_ids, pool, sorted(seen)):
-            if item_id in seen:
-                continue
-            item = lookup(item_id)
-            if item is None:
-                continue
-            # trusted catalogue data: construct without re-validation (hot path)
-            ref = ItemRef.model_construct(item_id=item.item_id, title=item.title, year=item.year)
-            out.append((ref, score))
-            seen.add(item_id)
-            if len(out) >= pool:
-                break
+        exclude = sorted({item_id for item_id, _ in out})
+        out += related(liked_ids, pool - len(out), exclude)  # never liked or excluded ids
     return out
 
 
-def _verdict(ref: ItemRef, traits: Sequence[str], tags: TagLookup,
-             allow_unknown: bool) -> DroppedCandidate | None:
-    unknown: DroppedCandidate | None = None
+def _verdict(item_id: str, traits: Sequence[str], tags: TagLookup,
+             allow_unknown: bool) -> tuple[str, str, float, str] | None:
+    """``None`` when safe, else ``(trait, status, score, reason)`` of the first problem."""
+    unknown: tuple[str, str, float, str] | None = None
     for trait in traits:
-        status, score, evidence = tag_status(tags, ref.item_id, trait)
+        status, score, evidence = tag_status(tags, item_id, trait)
         if status == "yes":
-            return DroppedCandidate(
-                item_id=ref.item_id, title=ref.title, year=ref.year, trait_id=trait,
-                status="yes", score=score, reason=f"unsafe:{trait} ({score:.2f}; {evidence})")
+            return trait, "yes", score, f"unsafe:{trait} ({score:.2f}; {evidence})"
         if status != "no" and unknown is None and not allow_unknown:
-            unknown = DroppedCandidate.model_construct(
-                item_id=ref.item_id, title=ref.title, year=ref.year, trait_id=trait,
-                status="unknown", score=score, reason=f"unknown:{trait}")
+            unknown = (trait, "unknown", score, f"unknown:{trait}")
     return unknown
 
 
 def build_ground_truth(
-    candidates: Sequence[tuple[ItemRef, float]],
+    candidates: Sequence[tuple[str, float]],
     traits: Sequence[str],
     tags: TagLookup,
+    describe: Callable[[str], tuple[str, int | None] | None],
     *,
     unknown_policy: str = "exclude",
     gt_min: int = 3,
     gt_max: int = 10,
 ) -> GroundTruth:
-    """Split ranked candidates into safe ground truth and dropped candidates with reasons."""
-    result = GroundTruth()
+    """Split ranked candidates into safe ground truth and dropped candidates with reasons.
+
+    ``describe(item_id) -> (title, year)`` names a candidate (None = not in the catalogue:
+    skipped). The scan stops once ``gt_max`` safe items are found.
+    """
     allow = unknown_policy == "allow"
-    for ref, _score in candidates:
-        if len(result.safe) >= gt_max:
+    verdicts: list[tuple[str, tuple[str, int | None], tuple[str, str, float, str] | None]] = []
+    n_safe = 0
+    for item_id, _score in candidates:  # cheap pass: no records for a sample that is rejected
+        name = describe(item_id)
+        if name is None:
+            continue
+        problem = _verdict(item_id, traits, tags, allow)
+        verdicts.append((item_id, name, problem))
+        n_safe += problem is None
+        if n_safe >= gt_max:
             break
-        dropped = _verdict(ref, traits, tags, allow)
-        if dropped is None:
-            result.safe.append(ref)
+    if n_safe < gt_min:
+        return GroundTruth(reject_reason=INSUFFICIENT, n_dropped=len(verdicts) - n_safe)
+    result = GroundTruth()
+    for item_id, (title, year), problem in verdicts:
+        if problem is None:
+            result.safe.append(ItemRef(item_id=item_id, title=title, year=year))
         else:
-            result.dropped.append(dropped)
-    if len(result.safe) < gt_min:
-        result.reject_reason = INSUFFICIENT
+            trait, status, score, reason = problem
+            result.dropped.append(DroppedCandidate(
+                item_id=item_id, title=title, year=year, trait_id=trait, status=status,
+                score=score, reason=reason))
     return result

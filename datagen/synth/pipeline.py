@@ -16,7 +16,12 @@ from typing import Any
 
 from datagen.records.sample import Generation, ItemRef, Sample
 from datagen.synth.generate import Generator, Judge
-from datagen.synth.ground_truth import TagLookup, build_ground_truth, candidates_for
+from datagen.synth.ground_truth import (
+    INSUFFICIENT,
+    TagLookup,
+    build_ground_truth,
+    candidates_for,
+)
 from datagen.synth.plan import PlanEntry
 from datagen.synth.rundir import RejectRecord
 from datagen.synth.tasks import user_text
@@ -45,6 +50,9 @@ class StageContext:
     gt_max: int = 10
     candidate_pool: int = 60
     drop_failed: bool = False
+    #: traits for which no item can be safe (no item tagged ``no``; with unknown allowed: no
+    #: item tagged ``no`` or ``unknown``): users with one are rejected without a scan
+    hopeless_traits: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         raw = self.related
@@ -54,6 +62,17 @@ class StageContext:
             return raw(list(liked), k, list(exclude))
 
         self._cached = cached
+        self._names: dict[str, tuple[str, int | None] | None] = {}
+
+    def describe(self, item_id: str) -> tuple[str, int | None] | None:
+        """``(title, year)`` of a catalogue item, memoized (None when unknown)."""
+        try:
+            return self._names[item_id]
+        except KeyError:
+            item = self.lookup(item_id)
+            name = None if item is None else (item.title, item.year)
+            self._names[item_id] = name
+            return name
 
     def related_cached(self, liked: list[str], k: int, exclude: Sequence[str]) -> Any:
         return self._cached(tuple(liked), k, tuple(exclude))
@@ -81,8 +100,13 @@ def _reject(entry: PlanEntry, stage: str, reason: str, *, error: str = "",
 async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
     """Run one entry through all stages (see module docstring)."""
     gen_labels = {"backend": ctx.generator.backend, "model": ctx.generator.model}
-    candidates = candidates_for(entry, ctx.related_cached, ctx.lookup, ctx.candidate_pool)
-    gt = build_ground_truth(candidates, entry.traits, ctx.tags,
+    hopeless = sorted(ctx.hopeless_traits.intersection(entry.traits))
+    if hopeless:
+        return Outcome(reject=_reject(entry, "ground_truth", INSUFFICIENT,
+                                      error=f"no item can be safe for {', '.join(hopeless)} "
+                                      f"(unknown policy {ctx.unknown_policy})", **gen_labels))
+    candidates = candidates_for(entry, ctx.related_cached, ctx.candidate_pool)
+    gt = build_ground_truth(candidates, entry.traits, ctx.tags, ctx.describe,
                             unknown_policy=ctx.unknown_policy, gt_min=ctx.gt_min,
                             gt_max=ctx.gt_max)
     if gt.reject_reason:

@@ -31,7 +31,7 @@ from datagen.synth.resources import Resources, load_resources
 from datagen.synth.rundir import RunDir
 from datagen.synth.stats import compute_stats
 
-__all__ = ["Progress", "RunResult", "synthesize"]
+__all__ = ["Progress", "RunResult", "hopeless_traits", "synthesize"]
 
 #: called after each finished entry with (done, total, usage snapshot or None)
 Progress = Callable[[int, int, "dict[str, Any] | None"], None]
@@ -80,6 +80,15 @@ def _build(config: SynthConfig, res: Resources, meter: Any) -> tuple[Any, Any]:
     return generator, judge
 
 
+def hopeless_traits(tags: Any, unknown_policy: str) -> frozenset[str]:
+    """Traits no item can be safe for, from the tag index's per-trait counts (if it has them)."""
+    counts = getattr(tags, "counts", None)
+    if counts is None:
+        return frozenset()
+    ok = ("no", "unknown") if unknown_policy == "allow" else ("no",)
+    return frozenset(t for t, c in counts().items() if not any(c.get(s, 0) for s in ok))
+
+
 def _labels(config: SynthConfig, generator: Any) -> dict[str, Any]:
     offline_judge = config.judge_backend is BackendName.offline
     return {
@@ -111,40 +120,62 @@ def _manifest(config: SynthConfig, res: Resources, plan: list[PlanEntry],
     }
 
 
+class _Collector:
+    """Buffers finished outcomes, appends shards, reports progress, enforces the abort rule."""
+
+    def __init__(self, config: SynthConfig, rundir: RunDir, total: int,
+                 progress: Progress | None, meter: Any) -> None:
+        self.config, self.rundir, self.total = config, rundir, total
+        self.progress, self.meter = progress, meter
+        self.samples: list[Any] = []
+        self.rejects: list[Any] = []
+        self.done = self.failures = 0
+
+    def add(self, outcome: Outcome) -> None:
+        self.done += 1
+        self.failures += outcome.generation_failed
+        if outcome.sample is not None:
+            self.samples.append(outcome.sample)
+        else:
+            self.rejects.append(outcome.reject)
+        if len(self.samples) + len(self.rejects) >= self.config.shard_size:
+            self.flush()
+        if self.progress is not None:
+            self.progress(self.done, self.total, self.meter.snapshot() if self.meter else None)
+        cfg = self.config
+        if self.done >= cfg.min_failures_checked and \
+                self.failures / self.done > cfg.max_failure_rate:
+            raise RunAbortedError(
+                f"generation failed for {self.failures} of {self.done} entries "
+                f"(> {cfg.max_failure_rate:.0%}); finished shards are kept in "
+                f"{self.rundir.shards}, see their rejects for raw output and reasons")
+
+    def flush(self) -> None:
+        if self.samples or self.rejects:
+            self.rundir.write_shard(self.samples, self.rejects)
+            self.samples, self.rejects = [], []
+
+
 async def _run_pending(ctx: StageContext, pending: list[PlanEntry], config: SynthConfig,
                        rundir: RunDir, progress: Progress | None, meter: Any) -> None:
-    sem = asyncio.Semaphore(config.concurrency)
+    """``concurrency`` workers pull entries from one iterator; results are not kept around
+    after their shard is written, so memory stays flat however long the plan is."""
+    collector = _Collector(config, rundir, len(pending), progress, meter)
+    entries = iter(pending)
 
-    async def guarded(entry: PlanEntry) -> Outcome:
-        async with sem:
-            return await process_entry(ctx, entry)
+    async def worker() -> None:
+        for entry in entries:
+            collector.add(await process_entry(ctx, entry))
 
-    tasks = [asyncio.ensure_future(guarded(e)) for e in pending]
-    samples: list[Any] = []
-    rejects: list[Any] = []
-    done = failures = 0
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(config.concurrency,
+                                                                   len(pending) or 1))]
     try:
-        for fut in asyncio.as_completed(tasks):
-            outcome = await fut
-            done += 1
-            failures += outcome.generation_failed
-            (samples.append(outcome.sample) if outcome.sample else rejects.append(outcome.reject))
-            if len(samples) + len(rejects) >= config.shard_size:
-                rundir.write_shard(samples, rejects)
-                samples, rejects = [], []
-            if progress is not None:
-                progress(done, len(pending), meter.snapshot() if meter else None)
-            if done >= config.min_failures_checked and failures / done > config.max_failure_rate:
-                raise RunAbortedError(
-                    f"generation failed for {failures} of {done} entries "
-                    f"(> {config.max_failure_rate:.0%}); finished shards are kept in "
-                    f"{rundir.shards}, see their rejects for raw output and reasons")
+        await asyncio.gather(*workers)
     finally:
-        for task in tasks:
+        for task in workers:
             task.cancel()
-        if samples or rejects:
-            rundir.write_shard(samples, rejects)
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*workers, return_exceptions=True)
+        collector.flush()
 
 
 async def _aclose(*objs: Any) -> None:
@@ -180,7 +211,8 @@ def synthesize(config: SynthConfig, *, progress: Progress | None = None,
         leaks=res.leaks, related=res.related, lookup=res.lookup, generator=generator,
         judge=judge, unknown_policy=config.unknown_policy, gt_min=config.gt_min,
         gt_max=config.gt_max, candidate_pool=config.candidate_pool,
-        drop_failed=config.drop_failed)
+        drop_failed=config.drop_failed,
+        hopeless_traits=hopeless_traits(res.tags, config.unknown_policy))
 
     async def main() -> None:
         try:

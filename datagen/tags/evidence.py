@@ -9,10 +9,10 @@ saved with :func:`write_evidence_file` and read back with :func:`load_evidence_f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import polars as pl
 import pyarrow as pa
@@ -26,6 +26,7 @@ __all__ = [
     "EVIDENCE_SCHEMA",
     "EvidenceBatch",
     "EvidenceLike",
+    "concat_evidence",
     "evidence_frame",
     "evidence_rows",
     "load_evidence_file",
@@ -72,7 +73,7 @@ class EvidenceBatch:
         return sum(self.unmatched.values())
 
 
-EvidenceLike = EvidenceBatch | pl.DataFrame | pa.Table | Iterable[Evidence]
+EvidenceLike: TypeAlias = EvidenceBatch | pl.DataFrame | pa.Table | Iterable[Evidence]
 
 
 def empty_evidence() -> pl.DataFrame:
@@ -96,6 +97,19 @@ def evidence_frame(rows: EvidenceLike) -> pl.DataFrame:
     if missing:
         raise InputError("evidence table lacks a column", field=missing[0])
     return df.select(pl.col(c).cast(t) for c, t in _POLARS_SCHEMA.items())
+
+
+def concat_evidence(evidence: EvidenceLike | Sequence[EvidenceLike]) -> pl.DataFrame:
+    """One frame from one input, a list of inputs, or a list of Evidence objects (or a mix)."""
+    parts = (
+        [evidence] if isinstance(evidence, EvidenceBatch | pl.DataFrame | pa.Table)
+        else list(evidence)  # may be a generator: read it once
+    )
+    singles = [x for x in parts if isinstance(x, Evidence)]
+    frames = [evidence_frame(x) for x in parts if not isinstance(x, Evidence)]  # type: ignore[arg-type]
+    if singles:
+        frames.append(evidence_frame(singles))
+    return pl.concat(frames, how="vertical") if frames else empty_evidence()
 
 
 def evidence_rows(rows: EvidenceLike) -> list[Evidence]:
@@ -128,10 +142,13 @@ def check_evidence(df: pl.DataFrame, file: str | Path | None = None) -> None:
             raise InputError(message, file=file, record=f"row {rows[0] + 1}", field=name)
 
 
-def write_evidence_file(rows: EvidenceLike, path: str | Path) -> Path:
-    """Write evidence atomically: ``.parquet`` (EVIDENCE_SCHEMA) or ``.jsonl``."""
+def write_evidence_file(rows: EvidenceLike | Sequence[EvidenceLike], path: str | Path) -> Path:
+    """Write evidence atomically: ``.parquet`` (EVIDENCE_SCHEMA) or ``.jsonl``.
+
+    ``rows`` is one evidence input or a list of them (batches, frames, Evidence objects).
+    """
     path = Path(path)
-    df = evidence_frame(rows)
+    df = concat_evidence(rows)
     check_evidence(df)
     if path.suffix == ".jsonl":
         lines = [json.dumps(_drop_nulls(r), ensure_ascii=False) for r in df.iter_rows(named=True)]

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 import polars as pl
 import pyarrow as pa
 
-from datagen.tags.evidence import EvidenceBatch, EvidenceLike, empty_evidence, evidence_frame
+from datagen.tags.evidence import EvidenceLike, concat_evidence
 from datagen.tags.ids import CatalogueLike
-from datagen.tags.models import Evidence, FusionPolicy
+from datagen.tags.models import FusionPolicy
 from datagen.tags.parents_guide import PG_DISPLAY_NAMES
 from datagen.taxonomy.models import Taxonomy
 
@@ -85,7 +85,7 @@ def fuse(
 ) -> FusionResult:
     """Like :func:`build_item_tags`, also returning the :class:`FusionReport`."""
     policy = policy or FusionPolicy()
-    ev = _concat(evidence)
+    ev = concat_evidence(evidence)
     item_ids = [i.item_id for i in catalogue.items]
     known = ev["item_id"].is_in(pl.Series(item_ids, dtype=pl.String).implode())
     unknown_items = _counts(ev.filter(~known), "item_id")
@@ -112,17 +112,6 @@ def fuse(
     )
     arrow = table.select(ITEM_TAGS_SCHEMA.names).to_arrow()
     return FusionResult(table=arrow.cast(ITEM_TAGS_SCHEMA), report=report)
-
-
-def _concat(evidence: EvidenceLike | Sequence[EvidenceLike]) -> pl.DataFrame:
-    """Accept one input, a list of inputs, or a list of Evidence objects (or a mix)."""
-    if isinstance(evidence, EvidenceBatch | pl.DataFrame | pa.Table):
-        evidence = [evidence]
-    singles = [x for x in evidence if isinstance(x, Evidence)]
-    frames = [evidence_frame(x) for x in evidence if not isinstance(x, Evidence)]
-    if singles:
-        frames.append(evidence_frame(singles))
-    return pl.concat(frames, how="vertical") if frames else empty_evidence()
 
 
 def _counts(df: pl.DataFrame, col: str) -> dict[str, int]:
@@ -155,8 +144,8 @@ def _trait_rows(
     topic_rows = by_topic.drop("trait_id").join(topic_map, on="topic_id", how="inner")
     topic_rows = topic_rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("w"))
     pg_rows = by_pg.drop("trait_id").join(pg_map, on="pg_category", how="inner")
-    mapped_topics = by_topic["topic_id"].is_in(topic_map["topic_id"].implode()).sum()
-    mapped_pg = by_pg["pg_category"].is_in(pg_map["pg_category"].implode()).sum()
+    mapped_topics = int(by_topic["topic_id"].is_in(topic_map["topic_id"].implode()).sum())
+    mapped_pg = int(by_pg["pg_category"].is_in(pg_map["pg_category"].implode()).sum())
     unmapped = by_topic.height - mapped_topics + by_pg.height - mapped_pg
     cols = [*ev.columns, "w"]
     rows = pl.concat(

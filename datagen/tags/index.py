@@ -76,11 +76,10 @@ class TagIndex:
         self.trait_ids: list[str] = df["trait_id"].unique(maintain_order=True).to_list()
         self._item_pos = {item_id: i for i, item_id in enumerate(self.item_ids)}
         self._trait_pos = {trait_id: i for i, trait_id in enumerate(self.trait_ids)}
-        bad = df.filter(~pl.col("status").is_in(list(_CODES)))
+        bad = df.with_row_index("_row").filter(~pl.col("status").is_in(list(_CODES)))
         if bad.height:
             raise InputError(f"status {bad['status'][0]!r} is not yes/no/unknown",
-                             record=f"row {bad.with_row_index()['index'][0] + 1}",
-                             field="status")
+                             record=f"row {bad['_row'][0] + 1}", field="status")
         items = pl.Series(self.item_ids, dtype=pl.String)
         traits = pl.Series(self.trait_ids, dtype=pl.String)
         i = _positions(df["item_id"], items)

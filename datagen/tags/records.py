@@ -62,7 +62,7 @@ def _read_csv(path: Path, sep: str) -> pl.DataFrame:
         raise InputError(
             f"malformed CSV ({str(exc).splitlines()[0]})", file=path, record=line
         ) from exc
-    df = df.rename({c: c.strip() for c in df.columns})
+    df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})  # BOM from Excel
     return df.with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
 
 

@@ -54,20 +54,39 @@ def _fixtures(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_build_stats_and_resolve_with_built_catalogue(tmp_path: Path) -> None:
     ml, redial = _fixtures(tmp_path)
+    table = tmp_path / "extra.csv"
+    table.write_text("name,yr\nHome Movie,2001\n")
     out = tmp_path / "cat.parquet"
-    result = runner.invoke(app, ["catalog", "build", "--movielens", str(ml), "--redial",
-                                 str(redial), "--out", str(out)])
+    result = runner.invoke(app, ["catalog", "build", "--no-bokeh", "--movielens", str(ml),
+                                 "--redial", str(redial), "--table", str(table), "--map",
+                                 "title=name,year=yr", "--out", str(out)])
     assert result.exit_code == 0, result.output
     catalogue = Catalogue.load(out)
-    assert len(catalogue) == 17_471
+    assert [i.item_id for i in catalogue] == ["tt9999991", "tt0468569", "extra:2"]
     gem = catalogue.get("tt9999991")
     assert gem is not None and gem.external_ids == {"movielens": "1", "redial": "7"}
     stats = runner.invoke(app, ["catalog", "stats", "--catalogue", str(out), "--json"])
     figures = json.loads(stats.stdout)
-    assert figures["items"] == 17_471 and figures["sources"]["redial"] == 1
+    assert figures["items"] == 3 and figures["sources"] == {"movielens": 2, "redial": 1,
+                                                            "extra": 1}
     resolved = runner.invoke(app, ["catalog", "resolve", "Obscure Gem (1977)", "--json",
                                    "--catalogue", str(out)])
     assert json.loads(resolved.stdout)["imdb_id"] == "tt9999991"
+
+
+def test_build_default_includes_the_embedded_films(tmp_path: Path) -> None:
+    ml, _ = _fixtures(tmp_path)
+    out = tmp_path / "cat.parquet"
+    result = runner.invoke(app, ["catalog", "build", "--movielens", str(ml), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "17,471 items" in result.stdout
+    dark = Catalogue.load(out).get("tt0468569")
+    assert dark is not None and dark.sources == ["bokeh", "movielens"]
+
+
+def test_build_bad_options(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["catalog", "build", "--table", str(tmp_path / "t.csv")])
+    assert result.exit_code == 2 and "one --map per --table" in result.output
 
 
 def test_build_error_is_one_line_and_leaves_no_output(tmp_path: Path) -> None:

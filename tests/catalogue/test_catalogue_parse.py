@@ -66,3 +66,9 @@ def test_extracted_titles_resolve(resolver: TitleResolver) -> None:
     ids = [m.imdb_id for m in resolver.resolve_many(extract_titles(LIST_REPLY))]
     assert ids == ["tt0468569", "tt1375666", "tt0113277", "tt0108052", "tt0145487",
                    "tt0211915"]
+    assert [m.imdb_id for m in resolver.resolve_text(LIST_REPLY)] == ids
+
+
+def test_repeated_lines_give_the_same_titles() -> None:
+    first = extract_titles(LIST_REPLY)
+    assert extract_titles(LIST_REPLY) == first and first is not extract_titles(LIST_REPLY)

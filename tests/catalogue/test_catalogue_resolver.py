@@ -68,6 +68,13 @@ def test_quiet_place_never_snaps_to_the_1968_film(resolver: TitleResolver) -> No
         assert resolver.resolve(query).imdb_id != "tt0065119", query
 
 
+def test_main_title_shared_by_several_films_needs_a_year(resolver: TitleResolver) -> None:
+    match = resolver.resolve("Star Wars")
+    assert match.match == "none" and match.reason is not None
+    assert match.reason.startswith("ambiguous:") and "give a year" in match.reason
+    assert resolver.resolve("Star Wars", year=1980).imdb_id == "tt0080684"
+
+
 def test_empty_and_junk_queries(resolver: TitleResolver) -> None:
     assert resolver.resolve("").match == "none"
     assert resolver.resolve("   ").reason == "empty title"

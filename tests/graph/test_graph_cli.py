@@ -52,6 +52,38 @@ def test_build_with_tags_file_adds_trait_nodes(tmp_path, catalogue):
     assert "trait:animal_harm" in load_graph(out)
 
 
+def test_build_with_evidence_jsonl_adds_topic_nodes(tmp_path, catalogue):
+    from datagen.tags import Evidence, write_evidence_file
+
+    cat_path = catalogue.save(tmp_path / "catalogue.parquet")
+    ev = write_evidence_file([Evidence(item_id="tt0000002", source="llm:m", topic_id=153,
+                                       polarity="present", confidence=0.7)],
+                             tmp_path / "ev.jsonl")
+    out = tmp_path / "graph.json"
+    result = runner.invoke(app, ["graph", "build", "--catalogue", str(cat_path), "--tags",
+                                 str(ev), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    edge = load_graph(out).edges["item:tt0000002", "topic:153", 0]
+    assert edge == {"kind": "topic", "source": "llm:m", "weight": 0.7}
+
+
+def test_related_lists_the_sequel_first(tmp_path, catalogue):
+    cat_path = catalogue.save(tmp_path / "catalogue.parquet")
+    graph = tmp_path / "graph.json"
+    assert runner.invoke(app, ["graph", "build", "--catalogue", str(cat_path), "--out",
+                               str(graph)]).exit_code == 0
+    args = ["graph", "related", "Space Horror (1979)", "--graph", str(graph), "--catalogue",
+            str(cat_path), "--k", "2"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.stdout.splitlines()[0])
+    assert first["item_id"] == "tt0000002" and first["title"] == "Space Horror 2 (1986)"
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0 and "Space Horror 2 (1986)" in table.output
+    missing = runner.invoke(app, [*args[:2], "Nothing Like It (2099)", *args[3:]])
+    assert missing.exit_code == 2 and "no catalogue film matches" in missing.output
+
+
 def test_errors_are_one_line(tmp_path):
     missing = runner.invoke(app, ["graph", "stats", str(tmp_path / "none.json")])
     assert missing.exit_code == 2 and "graph file not found" in missing.output

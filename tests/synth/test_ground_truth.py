@@ -11,8 +11,12 @@ from datagen.synth.ground_truth import INSUFFICIENT, build_ground_truth, candida
 from datagen.synth.plan import make_plan
 
 
-def _cands(n: int, offset: int = 0) -> list[tuple[ItemRef, float]]:
-    return [(ItemRef(item_id=f"tt{offset + i}", title=f"F{i}"), 1.0 / (i + 1)) for i in range(n)]
+def _cands(n: int, offset: int = 0) -> list[tuple[str, float]]:
+    return [(f"tt{offset + i}", 1.0 / (i + 1)) for i in range(n)]
+
+
+def _describe(item_id: str) -> tuple[str, int | None]:
+    return f"Title of {item_id}", 2000
 
 
 def test_never_a_yes_item_over_many_random_users(taxonomy):
@@ -21,7 +25,7 @@ def test_never_a_yes_item_over_many_random_users(taxonomy):
     for trial in range(400):
         traits = rng.sample(taxonomy.trait_ids, rng.randint(0, 3))
         policy = rng.choice(["exclude", "allow"])
-        gt = build_ground_truth(_cands(rng.randint(0, 40), trial * 100), traits, tags,
+        gt = build_ground_truth(_cands(rng.randint(0, 40), trial * 100), traits, tags, _describe,
                                 unknown_policy=policy, gt_min=1, gt_max=rng.randint(1, 12))
         for ref in gt.safe:
             statuses = {tags.status(ref.item_id, t).value for t in traits}
@@ -37,8 +41,9 @@ def test_unknown_policy_exclude_drops_and_allow_keeps(taxonomy):
     tags = HashTags(yes=0, unknown=5)
     trait = taxonomy.trait_ids[0]
     cands = _cands(40)
-    excl = build_ground_truth(cands, [trait], tags, gt_min=1, gt_max=40)
-    allow = build_ground_truth(cands, [trait], tags, unknown_policy="allow", gt_min=1, gt_max=40)
+    excl = build_ground_truth(cands, [trait], tags, _describe, gt_min=1, gt_max=40)
+    allow = build_ground_truth(cands, [trait], tags, _describe, unknown_policy="allow",
+                               gt_min=1, gt_max=40)
     assert excl.dropped and all(d.status == "unknown" for d in excl.dropped)
     assert len(allow.safe) == 40 and not allow.dropped
     assert len(excl.safe) + len(excl.dropped) == 40
@@ -46,9 +51,9 @@ def test_unknown_policy_exclude_drops_and_allow_keeps(taxonomy):
 
 def test_insufficient_and_control(taxonomy):
     tags = HashTags(yes=10, unknown=0)  # everything unsafe
-    gt = build_ground_truth(_cands(20), [taxonomy.trait_ids[0]], tags, gt_min=3)
-    assert gt.reject_reason == INSUFFICIENT and not gt.safe and len(gt.dropped) == 20
-    control = build_ground_truth(_cands(20), [], tags, gt_min=3, gt_max=5)
+    gt = build_ground_truth(_cands(20), [taxonomy.trait_ids[0]], tags, _describe, gt_min=3)
+    assert gt.reject_reason == INSUFFICIENT and not gt.safe and gt.n_dropped == 20
+    control = build_ground_truth(_cands(20), [], tags, _describe, gt_min=3, gt_max=5)
     assert control.reject_reason is None and len(control.safe) == 5
 
 
@@ -56,8 +61,14 @@ def test_candidates_real_recommendations_first_then_graph(taxonomy, resources):
     entry = make_plan(1, 1, resources.seeds, taxonomy, {1: 1.0})[0]
     rec = ItemRef(item_id="tt1000005", title="Film Number 5")
     entry = entry.model_copy(update={"recommended": [rec]})
-    cands = candidates_for(entry, resources.related, resources.lookup, 10)
-    assert cands[0][0] == rec and len(cands) == 10
+    cands = candidates_for(entry, resources.related, 10)
+    assert cands[0] == ("tt1000005", 1.0) and len(cands) == 10
     liked = {r.item_id for r in entry.liked}
-    assert not liked & {r.item_id for r, _ in cands}
-    assert len({r.item_id for r, _ in cands}) == 10
+    assert not liked & {item_id for item_id, _ in cands}
+    assert len({item_id for item_id, _ in cands}) == 10
+
+
+def test_unnamed_candidates_are_skipped(taxonomy):
+    gt = build_ground_truth([("tt1", 1.0), ("tt2", 0.5)], [], HashTags(),
+                            lambda i: None if i == "tt1" else ("Two", None), gt_min=1)
+    assert [r.item_id for r in gt.safe] == ["tt2"] and not gt.dropped

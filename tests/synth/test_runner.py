@@ -106,3 +106,26 @@ def test_pairs_share_pair_id_and_ground_truth(tmp_path, resources):
     for a, b in full:
         assert {a.variant, b.variant} == {"context_rich", "context_free"}
         assert a.ground_truth == b.ground_truth and a.traits == b.traits
+
+
+def test_hopeless_traits_rejected_without_scan(tmp_path, resources, taxonomy):
+    from synth_helpers import HashTags
+
+    from datagen.synth.runner import hopeless_traits
+
+    class CountedTags(HashTags):
+        def counts(self):
+            return {t: ({"no": 0, "unknown": 5, "yes": 5} if t == "gore" else {"no": 9})
+                    for t in taxonomy.trait_ids}
+
+    tags = CountedTags()
+    assert hopeless_traits(tags, "exclude") == frozenset({"gore"})
+    assert hopeless_traits(tags, "allow") == frozenset()
+    resources.tags = tags
+    synthesize(_config(tmp_path, n=200), resources=resources)
+    samples = table_to_samples(read_parquet(tmp_path / "run" / "samples.parquet", SAMPLE_SCHEMA))
+    rejects = read_parquet(tmp_path / "run" / "rejects.parquet", REJECTS_SCHEMA).to_pylist()
+    assert not any("gore" in s.traits for s in samples)
+    gore = [r for r in rejects if "gore" in r["traits"]]
+    assert gore and all(r["reason"] == "insufficient_safe_ground_truth"
+                        and "no item can be safe for gore" in r["error"] for r in gore)

@@ -179,7 +179,8 @@ def test_inputs_may_be_frames_batches_or_evidence_lists(catalogue, taxonomy):
     a = build_item_tags(catalogue, taxonomy, rows)
     b = build_item_tags(catalogue, taxonomy, evidence_frame(rows))
     c = build_item_tags(catalogue, taxonomy, [evidence_frame(rows).to_arrow()])
-    assert a.equals(b) and b.equals(c)
+    d = build_item_tags(catalogue, taxonomy, (r for r in rows))  # a generator, read once
+    assert a.equals(b) and b.equals(c) and c.equals(d)
 
 
 def test_output_follows_catalogue_and_taxonomy_order(catalogue, taxonomy):

@@ -89,3 +89,14 @@ def test_load_rejects_files_that_are_not_tag_tables(tmp_path):
     bad.write_bytes(b"not parquet")
     with pytest.raises(InputError, match=r"bad\.parquet"):
         TagIndex.load(bad)
+
+
+def test_bad_status_values_are_rejected(catalogue, taxonomy):
+    import pyarrow as pa
+
+    table = build_item_tags(catalogue, taxonomy, [])
+    statuses = table.column("status").to_pylist()
+    statuses[4] = "maybe"
+    broken = table.set_column(2, "status", pa.array(statuses))
+    with pytest.raises(InputError, match="record row 5: field 'status': status 'maybe'"):
+        TagIndex.from_table(broken)

@@ -50,6 +50,13 @@ def test_ddd_csv_loads_maps_ids_and_counts_misses(tmp_path, catalogue):
     assert rows[1].polarity == "absent" and rows[0].source == "ddd"
 
 
+def test_ddd_csv_with_bom_and_crlf(tmp_path):
+    path = tmp_path / "ddd.csv"
+    path.write_bytes("\ufeffimdb_id,topic_id,yes_votes,no_votes\r\ntt1,153,3,1\r\n".encode())
+    (row,) = evidence_rows(load_ddd_votes(path))
+    assert (row.item_id, row.topic_id, row.yes_votes, row.no_votes) == ("tt0000001", 153, 3, 1)
+
+
 def test_ddd_jsonl_loads(tmp_path):
     lines = [{"imdb_id": "tt0000001", "topic_id": 153, "yes_votes": 4, "no_votes": 0}, {}]
     path = _write(tmp_path / "ddd.jsonl", json.dumps(lines[0]) + "\n\n")

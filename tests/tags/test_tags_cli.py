@@ -66,6 +66,22 @@ def test_build_prints_a_table_per_trait(files):
         assert word in result.output
 
 
+def test_evidence_out_feeds_the_graph(files, tmp_path):
+    from datagen.graph import load_graph
+    from datagen.tags import load_evidence_file
+
+    ev_path = tmp_path / "evidence.parquet"
+    assert runner.invoke(app, _build_args(files, "--evidence-out", str(ev_path))).exit_code == 0
+    sources = set(load_evidence_file(ev_path)["source"].to_list())
+    assert {"ddd", "parents_guide", "rule:genre"} <= sources
+    graph = tmp_path / "graph.json"
+    result = runner.invoke(app, ["graph", "build", "--catalogue", str(files["catalogue"]),
+                                 "--tags", str(ev_path), "--out", str(graph)])
+    assert result.exit_code == 0, result.output
+    g = load_graph(graph)
+    assert "topic:153" in g and "pg:violence_gore:severe" in g
+
+
 def test_threshold_and_policy_file(files, tmp_path):
     policy = tmp_path / "policy.json"
     policy.write_text(json.dumps({"unsafe_threshold": 0.99, "ddd_clear_yes": 0.95}))

@@ -7,16 +7,17 @@ so each loader reports bad input the same way.
 from __future__ import annotations
 
 import csv
+import gc
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from datagen.errors import InputError
 
-__all__ = ["imdb_id", "parse_year", "read_csv_rows", "require_file", "split_alias"]
+__all__ = ["gc_paused", "imdb_id", "parse_year", "read_csv_rows", "require_file"]
 
 _IMDB_RE = re.compile(r"^(?:tt)?(\d{1,10})$")
-_ALIAS_RE = re.compile(r"^(?P<title>.+?)\s*\((?:a\.k\.a\.\s*)?(?P<alias>[^()]+)\)$")
 MIN_YEAR, MAX_YEAR = 1870, 2100
 
 
@@ -72,12 +73,14 @@ def imdb_id(value: str | None, *, file: Path, line: int, field: str) -> str | No
     return f"tt{int(match.group(1)):07d}"
 
 
-def split_alias(title: str) -> tuple[str, list[str]]:
-    """'Seven (a.k.a. Se7en)' -> ('Seven', ['Se7en']); repeated for several parentheses."""
-    aliases: list[str] = []
-    while True:
-        match = _ALIAS_RE.match(title)
-        if not match:
-            return title, aliases
-        title = match.group("title")
-        aliases.insert(0, match.group("alias").strip())
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while building many small objects (no cycles are created), which
+    otherwise re-scans the growing heap over and over; restores the previous state."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -8,11 +8,11 @@ the row with the lower ``ID`` wins and the other title becomes an alias.
 
 from __future__ import annotations
 
-import gc
 import sqlite3
 from pathlib import Path
 
 from datagen.catalogue.models import Item
+from datagen.catalogue.sources._rows import gc_paused
 from datagen.catalogue.store import Catalogue
 from datagen.errors import InputError
 
@@ -66,13 +66,8 @@ def load_bokeh(path: str | Path | None = None) -> Catalogue:
             rows = conn.execute(_QUERY).fetchall()
     except sqlite3.Error as exc:
         raise InputError(f"cannot read the omdb/tomatoes tables ({exc})", file=path) from exc
-    was_enabled = gc.isenabled()
-    gc.disable()  # ~17k small objects: generational GC passes would double the build time
-    try:
+    with gc_paused():
         items = _build_items(rows, path)
-    finally:
-        if was_enabled:
-            gc.enable()
     return Catalogue(items.values(), name="bokeh")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from datagen.catalogue.models import Item
-from datagen.catalogue.sources._rows import require_file
+from datagen.catalogue.sources._rows import gc_paused, require_file
 from datagen.catalogue.store import Catalogue
 from datagen.errors import InputError
 
@@ -59,13 +59,23 @@ def load_imdb_basics(path: str | Path) -> Catalogue:
                  else "primaryTitle" if row["primaryTitle"] is None else "startYear")
         raise InputError(f"bad value {row[field]!r}", file=path, record=int(row["line"]),
                          field=field)
-    items = []
-    for row in frame.with_columns(year.alias("year")).iter_rows(named=True):
-        title, original = row["primaryTitle"], row["originalTitle"]
-        items.append(Item(
-            item_id=row["tconst"], title=title, year=row["year"], imdb_id=row["tconst"],
-            genres=[g for g in (row["genres"] or "").split(",") if g],
-            sources=["imdb"], external_ids={},
-            aliases=[original] if original and original != title else [],
-        ))
+    columns = frame.select("tconst", "primaryTitle", "originalTitle", year.alias("year"),
+                           "genres").to_dict(as_series=False)
+    with gc_paused():
+        items = _items(columns)
     return Catalogue(items, name="imdb")
+
+
+def _items(columns: dict[str, list]) -> list[Item]:
+    return [
+        # every column was type-checked above, so skip per-row validation (700k films)
+        Item.model_construct(
+            item_id=tconst, title=title, year=film_year, imdb_id=tconst,
+            genres=genres.split(",") if genres else [], mpaa_rating=None, directors=[],
+            writers=[], cast=[], popularity=0.0, sources=["imdb"], external_ids={},
+            aliases=[original] if original and original != title else [],
+        )
+        for tconst, title, original, film_year, genres in zip(
+            columns["tconst"], columns["primaryTitle"], columns["originalTitle"],
+            columns["year"], columns["genres"], strict=True)
+    ]

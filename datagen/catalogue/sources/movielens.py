@@ -14,14 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 from datagen.catalogue.models import Item
-from datagen.catalogue.sources._rows import (
-    imdb_id,
-    read_csv_rows,
-    require_file,
-    split_alias,
-)
+from datagen.catalogue.sources._rows import imdb_id, read_csv_rows, require_file
 from datagen.catalogue.store import Catalogue
-from datagen.catalogue.titles import display_title, split_title_year
+from datagen.catalogue.titles import display_title, split_alternative_titles, split_title_year
 from datagen.errors import InputError
 
 __all__ = ["load_movielens", "load_movielens_tags"]
@@ -72,7 +67,7 @@ def _item(movie: str, raw_title: str, genres: str, link: tuple[str | None, str |
     if year is None and _YEARISH.search(raw_title):
         tail = _YEARISH.search(raw_title).group(1)  # type: ignore[union-attr]
         raise InputError(f"bad year {tail!r}", file=file, record=line, field="title")
-    title, aliases = split_alias(title)
+    title, aliases = split_alternative_titles(title)
     imdb, tmdb = link
     external = {"movielens": movie} | ({"tmdb": tmdb} if tmdb else {})
     return Item(

@@ -218,21 +218,31 @@ def test_cache_ignores_base_url(tmp_path):
             async def run(srv=srv):
                 with ResponseCache(tmp_path / "c.sqlite") as cache:
                     backend = CachedBackend(make_backend(_config(srv, "openai")), cache)
-                    return await backend.chat(_req())
+                    try:
+                        return await backend.chat(_req())
+                    finally:
+                        await backend.aclose()
 
             asyncio.run(run())
         assert a.stats()["requests"] == 1 and b.stats()["requests"] == 0
 
 
 def test_identical_requests_in_flight_share_one_call(server, tmp_path):
+    meter = UsageMeter()
+
     async def run():
         with ResponseCache(tmp_path / "c.sqlite") as cache:
-            backend = CachedBackend(make_backend(_config(server, "openai")), cache)
-            return await asyncio.gather(*(backend.chat(_req()) for _ in range(6)))
+            backend = CachedBackend(make_backend(_config(server, "openai"), meter=meter), cache)
+            try:
+                return await asyncio.gather(*(backend.chat(_req()) for _ in range(6)))
+            finally:
+                await backend.aclose()
 
     results = asyncio.run(run())
     assert server.stats()["requests"] == 1
     assert sum(not r.cached for r in results) == 1
+    assert len({r.text for r in results}) == 1
+    assert meter.snapshot()["calls"] == 1 and meter.snapshot()["cache_hits"] == 5
 
 
 def test_cost_is_metered_with_prices(server):
@@ -247,8 +257,16 @@ def test_cost_is_metered_with_prices(server):
 
 def test_backend_survives_a_second_event_loop(server):
     backend = make_backend(_config(server, "openai"))
-    first = asyncio.run(backend.chat(_req("one")))
-    second = asyncio.run(backend.chat(_req("two")))
+
+    async def ask(text: str, close: bool):
+        try:
+            return await backend.chat(_req(text))
+        finally:
+            if close:
+                await backend.aclose()
+
+    first = asyncio.run(ask("one", close=False))
+    second = asyncio.run(ask("two", close=True))
     assert (first.text, second.text) == ("openai: one", "openai: two")
 
 
@@ -276,3 +294,39 @@ def test_anthropic_json_without_prefill(server):
     body = server.seen[-1]
     assert body["messages"][-1]["role"] == "user" and "JSON" in body["system"]
     assert result.text == "anthropic: hello world"  # the responder saw no prefill
+
+
+def test_server_rejecting_response_format_gets_plain_requests():
+    seen: list[dict] = []
+
+    def responder(body: dict, api: str) -> str:
+        seen.append(body)
+        return '{"ok": true}'
+
+    with FakeLLMServer(responder, reject_response_format=True) as srv:
+        config = _config(srv, "openai", concurrency=1)
+        results = _chat(config, _req("a", json_mode=True), _req("b", json_mode=True))
+        assert srv.stats()["requests"] == 3  # one 400, then plain requests only
+    assert [json.loads(r.text) for r in results] == [{"ok": True}, {"ok": True}]
+    assert all("response_format" not in body for body in seen)
+    assert all(r.attempts == 1 for r in results)  # the fallback is not a retry
+
+
+def test_retry_after_pauses_every_request_of_the_backend(server):
+    server.set_faults(["429:1:0.8"])
+
+    async def run():
+        backend = make_backend(_config(server, "openai"))
+        try:
+            start = time.monotonic()
+            first = asyncio.create_task(backend.chat(_req("first")))
+            await asyncio.sleep(0.3)  # the 429 has arrived; the pause is on
+            later = await asyncio.gather(*(backend.chat(_req(f"later {i}")) for i in range(3)))
+            later_done = time.monotonic() - start  # measured before awaiting the first one
+            return later_done, await first, later
+        finally:
+            await backend.aclose()
+
+    elapsed, first, later = asyncio.run(run())
+    assert first.attempts == 2 and all(r.attempts == 1 for r in later)
+    assert elapsed >= 0.75  # the later requests waited for the server's Retry-After
