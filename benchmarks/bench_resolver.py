@@ -6,21 +6,27 @@ and films that are not in the catalogue at all. Prints load / build / resolve wa
 the resolve CPU time: the machine is shared), match kinds and accuracy per perturbation, and
 peak RSS.
 
-Run: python benchmarks/bench_resolver.py [--n 10000] [--seed 7]
+With ../shared/data present it also resolves every MovieLens title as MovieLens writes it and
+compares with the IMDb id MovieLens links it to.
+
+Run: python benchmarks/bench_resolver.py [--n 10000] [--seed 7] [--movielens DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import random
 import resource
 import sys
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
-from datagen.catalogue import Item, TitleResolver, load_default_catalogue
+from datagen.catalogue import Catalogue, Item, TitleResolver, load_default_catalogue
 from datagen.catalogue.titles import title_key
 
+_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ABSENT = [  # real films released after the catalogue's last year (2014)
     "A Quiet Place (2018)", "Parasite (2019)", "Get Out (2017)", "Blade Runner 2049",
     "Spider-Man: Homecoming (2017)", "Toy Story 4 (2019)", "Black Panther (2018)",
@@ -87,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--movielens", type=Path, default=_SHARED / "ml-latest-small",
+                        help="MovieLens folder for the real-title check (skipped if absent)")
     args = parser.parse_args(argv)
 
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -128,7 +136,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind:<16}{total:>6}{right[kind] / max(total, 1):>9.1%}  {kinds}")
     overall = Counter(m.match for m in matches)
     print("all", dict(sorted(overall.items())))
+    if args.movielens.is_dir():
+        _movielens_check(args.movielens, catalogue, resolver)
     return 0
+
+
+def _movielens_check(folder: Path, catalogue: Catalogue, resolver: TitleResolver) -> None:
+    """Real titles: MovieLens' own spelling of each film vs the IMDb id it links to."""
+    with (folder / "links.csv").open() as handle:
+        links = {row["movieId"]: f"tt{int(row['imdbId']):07d}" for row in csv.DictReader(handle)}
+    with (folder / "movies.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    start = time.perf_counter()
+    matches = resolver.resolve_many(row["title"] for row in rows)
+    seconds = time.perf_counter() - start
+    counts: Counter[str] = Counter()
+    for row, match in zip(rows, matches, strict=True):
+        imdb = links[row["movieId"]]
+        if catalogue.by_imdb(imdb) is None:
+            counts["absent: matched something" if match.imdb_id else "absent: no match"] += 1
+        else:
+            counts["present: right id" if match.imdb_id == imdb else
+                   "present: no match" if match.imdb_id is None else "present: other id"] += 1
+    present = sum(v for k, v in counts.items() if k.startswith("present"))
+    print(f"MovieLens titles     {len(rows):,} in {seconds:.2f} s; right id for "
+          f"{counts['present: right id'] / present:.1%} of the {present:,} films in the "
+          f"catalogue; {dict(sorted(counts.items()))}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ Formats (the Hugging Face config names): ``sft`` (TRL ``messages``), ``sft_promp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +81,7 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _one(fmt: str, rows: list[Mapping[str, Any]], table: pa.Table, cfg: ExportConfig,
+def _one(fmt: str, rows: Sequence[Mapping[str, Any]], table: pa.Table, cfg: ExportConfig,
          phrases: Mapping[str, list[str]] | None,
          sources: PreferenceSources | None) -> tuple[pa.Table, int]:
     if fmt == "sft":

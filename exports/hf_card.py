@@ -8,11 +8,12 @@ versions, automatic and human verification statistics, and samples per trait per
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from datagen.taxonomy.models import Taxonomy
@@ -39,53 +40,63 @@ def size_category(n: int) -> str:
     return "10M<n<100M"
 
 
-def _rate(values: list[Any]) -> float | None:
-    vals = [v for v in values if v is not None]
-    return round(sum(bool(v) for v in vals) / len(vals), 4) if vals else None
+def _field(table: pa.Table, column: str, name: str) -> pl.Series:
+    return pl.Series(name, pc.struct_field(table.column(column), name))
+
+
+def _counts(values: pl.Series) -> dict[str, int]:
+    vc = values.value_counts(sort=True, name="n")
+    return {str(k): int(n) for k, n in zip(vc[values.name], vc["n"], strict=True)}
+
+
+def _labels(table: pa.Table, column: str, backend: str, model: str, is_llm: str) -> pl.Series:
+    b, m, llm = (_field(table, column, k) for k in (backend, model, is_llm))
+    frame = pl.DataFrame([b, m, llm])
+    return frame.select(pl.format(
+        "{}/{} [{}]",
+        pl.col(backend).replace("", "none").fill_null("none"),
+        pl.col(model).replace("", "none").fill_null("none"),
+        pl.when(pl.col(is_llm)).then(pl.lit("llm")).otherwise(pl.lit("offline (no LLM)")),
+    ).alias("label"))["label"]
+
+
+def _trait_counts(table: pa.Table) -> dict[str, int]:
+    traits = pl.Series("traits", table.column("traits"))
+    filled = pl.DataFrame([traits]).select(
+        pl.when(pl.col("traits").list.len() > 0).then(pl.col("traits"))
+        .otherwise(pl.lit(["control"], dtype=pl.List(pl.String))).alias("traits"))
+    return dict(sorted(_counts(filled["traits"].explode()).items()))
 
 
 def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None) -> dict:
     """Facts about how the samples were made, checked and split (JSON-able)."""
-    gen: Counter[str] = Counter()
-    judges: Counter[str] = Counter()
-    tax_versions: Counter[str] = Counter()
-    human: Counter[str] = Counter()
-    ver: dict[str, list[Any]] = {"passed": [], "leak_passed": [], "inferable": [],
-                                 "ground_truth_safe": []}
-    agreements: list[float] = []
-    traits: dict[str, Counter[str]] = {}
-    for split, table in splits.items():
-        cols = table.select(["generation", "verification", "human", "traits",
-                             "taxonomy_version"]).to_pylist()
-        counts = traits.setdefault(split, Counter())
-        for r in cols:
-            g, v, h = r["generation"], r["verification"], r["human"]
-            kind = "llm" if g["is_llm"] else "offline (no LLM)"
-            gen[f"{g['backend']}/{g['model']} [{kind}]"] += 1
-            jkind = "llm" if v["judge_is_llm"] else "offline (no LLM)"
-            judges[f"{v['judge_backend'] or 'none'}/{v['judge_model'] or 'none'} [{jkind}]"] += 1
-            tax_versions[r["taxonomy_version"]] += 1
-            for key, vals in ver.items():
-                vals.append(v[key])
-            human[h["verdict"] if h else "not reviewed"] += 1
-            if h and h.get("agreement") is not None:
-                agreements.append(h["agreement"])
-            counts.update(r["traits"] or ["control"])
+    tables = [t for t in splits.values() if t.num_rows]
+    if not tables:
+        tables = list(splits.values())[:1]
+    table = pa.concat_tables(tables)
+    gen = _labels(table, "generation", "backend", "model", "is_llm")
+    judges = _labels(table, "verification", "judge_backend", "judge_model", "judge_is_llm")
+    verdict = _field(table, "human", "verdict").fill_null("not reviewed")
+    agreement = _field(table, "human", "agreement").drop_nulls()
+    rates = {}
+    for key in ("passed", "leak_passed", "inferable", "ground_truth_safe"):
+        col = _field(table, "verification", key).drop_nulls()
+        rates[key] = round(float(col.mean()), 4) if col.len() else None
+    generation = _counts(gen)
     return {
         "samples": {s: t.num_rows for s, t in splits.items()},
-        "generation": dict(gen.most_common()),
-        "uses_llm": any("[llm]" in k for k in gen),
-        "judges": dict(judges.most_common()),
-        "taxonomy_versions": dict(tax_versions),
+        "generation": generation,
+        "uses_llm": any("[llm]" in k for k in generation),
+        "judges": _counts(judges),
+        "taxonomy_versions": _counts(pl.Series("v", table.column("taxonomy_version"))),
         "taxonomy": (
             {"name": taxonomy.name, "version": taxonomy.version,
              "content_hash": taxonomy.content_hash} if taxonomy else None
         ),
-        "verification_rates": {k: _rate(v) for k, v in ver.items()},
-        "human_verdicts": dict(human.most_common()),
-        "human_mean_agreement": round(sum(agreements) / len(agreements), 4) if agreements
-        else None,
-        "trait_counts": {s: dict(sorted(c.items())) for s, c in traits.items()},
+        "verification_rates": rates,
+        "human_verdicts": _counts(verdict),
+        "human_mean_agreement": round(float(agreement.mean()), 4) if agreement.len() else None,
+        "trait_counts": {s: _trait_counts(t) for s, t in splits.items()},
     }
 
 

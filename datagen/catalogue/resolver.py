@@ -44,6 +44,7 @@ __all__ = ["TitleResolver"]
 
 _SUBTITLE = re.compile(r"\s*(?::|\s[–—-]\s)\s*")
 _MARKUP = "*_` "
+_LIST_MARKER = re.compile(r"^(?:\d{1,3}[.)]|[-•*])\s+(?=\S)")
 _QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "„": "“"}
 _TRAILING_PUNCT = ".,;:!?"
 _CACHE_LIMIT = 200_000
@@ -61,8 +62,9 @@ class _Outcome:
 
 
 def _clean(text: str) -> str:
-    """Strip markdown emphasis, one pair of surrounding quotes and trailing punctuation."""
-    text = " ".join(text.split()).strip(_MARKUP)
+    """Strip a list marker ("1.", "-"), markdown emphasis, one pair of surrounding quotes and
+    trailing punctuation."""
+    text = _LIST_MARKER.sub("", " ".join(text.split())).strip(_MARKUP)
     while text and text[-1] in _TRAILING_PUNCT and not text.endswith("..."):
         text = text[:-1].rstrip(_MARKUP)
     if len(text) > 1 and _QUOTE_PAIRS.get(text[0]) == text[-1]:

@@ -18,7 +18,7 @@ from datagen.errors import ConfigError, DatagenError
 if TYPE_CHECKING:
     from datagen.catalogue import Catalogue, TitleMatch
 
-__all__ = ["app", "build", "resolve", "stats"]
+__all__ = ["app", "build", "parse", "resolve", "stats"]
 
 app = typer.Typer(
     help=(
@@ -80,6 +80,44 @@ def resolve(
 
     resolver = TitleResolver(_load(catalogue))
     matches = [resolver.resolve(text, year=year) for text in _queries(texts)]
+    if as_json:
+        import json
+
+        for match in matches:
+            typer.echo(json.dumps(_as_dict(match), ensure_ascii=False))
+        return
+    console.print(_match_table(matches))
+
+
+@app.command()
+def parse(
+    path: Path = typer.Argument(..., help='Text file with a model answer; "-" reads stdin.',
+                                show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per extracted title."),
+    catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help=_CATALOGUE_HELP,
+                                          show_default=False),
+) -> None:
+    """Extract the titles from a model answer and resolve each one (what rewards and
+    evaluation see).
+
+    Handles numbered/bulleted lists, markdown, quotes, "Title (Year) - reason" lines, one-line
+    comma lists and "Title (Year)" mentions in prose.
+
+    Example: datagen catalog parse answer.txt --json
+    """
+    from datagen.catalogue import TitleResolver
+
+    if str(path) == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            from datagen.errors import InputError
+
+            raise fail(InputError(f"cannot read text ({exc.__class__.__name__})",
+                                  file=path)) from None
+    matches = TitleResolver(_load(catalogue)).resolve_text(text)
     if as_json:
         import json
 

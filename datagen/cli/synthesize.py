@@ -48,7 +48,7 @@ def _summary(stats: dict[str, Any], run_dir: Path, skipped: int) -> None:
     from rich.table import Table
 
     table = Table(title=f"synthesis run {run_dir}", show_header=False)
-    table.add_column(style="bold")
+    table.add_column(style="bold", no_wrap=True)
     table.add_column(justify="right")
     gen = f"{stats['backend']} / {stats['model']} ({'LLM' if stats['is_llm'] else 'not an LLM'})"
     judge = (f"{stats['judge_backend']} / {stats['judge_model']} "

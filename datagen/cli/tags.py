@@ -33,8 +33,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-app.command("llm")(tags_llm)
-
 _STATUS_STYLE = {"yes": "bold red", "no": "green", "unknown": "yellow"}
 
 
@@ -287,3 +285,7 @@ def _print_explain(match: Any, found: list[Any], *, in_table: bool) -> None:
         )
         for line in t.evidence or ["[dim]no evidence[/]"]:
             console.print(f"    - {escape(line) if t.evidence else line}", highlight=False)
+
+
+# registered last so that `datagen tags --help` lists build, explain, llm in that order
+app.command("llm")(tags_llm)

@@ -69,12 +69,13 @@ class TruthArrays:
 
 def truth_arrays(split: BenchmarkSplit, vocab: ItemVocab) -> TruthArrays:
     """Encode ground truth and traits of ``split`` (adds ground-truth items to ``vocab``)."""
+    lengths = np.fromiter((len(g) for g in split.ground_truth), dtype=np.int64,
+                          count=len(split))
+    codes = vocab.codes([item_id for items in split.ground_truth for item_id in items])
+    keys = np.sort(np.repeat(np.arange(len(split), dtype=np.int64), lengths) * _STRIDE + codes)
+    if len(keys):  # an item listed twice in one ground truth counts once
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
     stride = int(_STRIDE)
-    keys = np.unique(np.array(
-        [i * stride + vocab.code(item_id) for i, items in enumerate(split.ground_truth)
-         for item_id in items],
-        dtype=np.int64,
-    ))  # unique: an item listed twice in the ground truth counts once
     trait_ids = split.trait_ids
     col = {t: j for j, t in enumerate(trait_ids)}
     mask = np.zeros((len(split), len(trait_ids)), dtype=bool)

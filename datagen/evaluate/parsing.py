@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-import polars as pl
 
 from datagen.evaluate.predictions import PredictionSet
 from datagen.evaluate.truth import BenchmarkSplit
@@ -59,18 +58,24 @@ class ItemVocab:
     """item id <-> dense integer code, shared by the split and every model being compared."""
 
     def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.ids: list[str] = []
+        self.index: dict[str, int] = {}  # insertion order = code order
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.index)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.index)
 
     def code(self, item_id: str) -> int:
-        code = self.index.get(item_id)
-        if code is None:
-            code = self.index[item_id] = len(self.ids)
-            self.ids.append(item_id)
-        return code
+        return self.index.setdefault(item_id, len(self.index))
+
+    def codes(self, item_ids: Sequence[str]) -> np.ndarray:
+        """Codes of many ids at once (new ids get new codes), as int64."""
+        index = self.index
+        add = index.setdefault
+        return np.fromiter((add(x, len(index)) for x in item_ids), dtype=np.int64,
+                           count=len(item_ids))
 
 
 @dataclass
@@ -127,14 +132,14 @@ def parse_predictions(
     """Parse and resolve a model's answers in the order of ``split.sample_ids``."""
     lists, has, failed = _title_lists(pset, split, parser or _default_parser())
     lengths = np.fromiter((len(t) for t in lists), dtype=np.int64, count=len(lists))
-    strings = pl.Series("title", [t for titles in lists for t in titles], dtype=pl.String)
-    # dense rank = index into the sorted distinct strings: each string is resolved once
-    distinct = strings.unique().sort().to_list()
-    position = (strings.rank("dense").to_numpy().astype(np.int64) - 1) if len(strings) else (
-        np.zeros(0, dtype=np.int64))
+    # each distinct string gets a slot (insertion order) and is parsed/resolved once
+    slots: dict[str, int] = {}
+    slot = slots.setdefault
+    position = np.fromiter((slot(t, len(slots)) for titles in lists for t in titles),
+                           dtype=np.int64, count=int(lengths.sum()))
     distinct_codes = np.array(
         [UNRESOLVED if item_id is None else vocab.code(item_id)
-         for item_id in resolver.item_ids(distinct)],
+         for item_id in resolver.item_ids(list(slots))],
         dtype=np.int64,
     )
     flat_codes = distinct_codes[position] if len(position) else np.zeros(0, dtype=np.int64)

@@ -78,19 +78,14 @@ def build_graph(
 
 
 class _NodeNames:
-    """Memoized raw value -> node id per attribute kind (people recur across many films)."""
+    """Memoized (kind, raw value) -> node id (people recur across many films); None = empty."""
 
     def __init__(self) -> None:
-        self._ids: dict[tuple[str, str], str | None] = {}
+        self.ids: dict[tuple[str, str], str | None] = {}
         self._make = {"genre": genre_node, "person": person_node, "rating": rating_node}
 
-    def get(self, kind: str, raw: str) -> str | None:
-        key = (kind, raw)
-        node = self._ids.get(key, "")
-        if node == "":
-            node = self._make[kind](raw) if norm_value(raw) else None
-            self._ids[key] = node
-        return node
+    def make(self, kind: str, raw: str) -> str | None:
+        return self._make[kind](raw) if norm_value(raw) else None
 
 
 def _attr(nodes: dict[str, dict[str, Any]], node: str, kind: str, label: str) -> str:
@@ -116,17 +111,20 @@ def _add_item(
     if item.mpaa_rating:
         facts.append(("rating", "", item.mpaa_rating))
     seen: set[tuple[str, str]] = set()
+    ids, make = names.ids, names.make
     for kind, role, raw in facts:
-        node = names.get(kind, raw)
+        node = ids.get((kind, raw), "")
+        if node == "":
+            node = ids[(kind, raw)] = make(kind, raw)
         if node is None or (role, node) in seen:
             continue
         seen.add((role, node))
         if node not in nodes:
             nodes[node] = {"type": kind, "label": raw.strip()}
-        data: dict[str, Any] = {"kind": kind, "source": src, "weight": 1.0}
         if role:
-            data["role"] = role
-        edges.append((me, node, data))
+            edges.append((me, node, {"kind": kind, "source": src, "weight": 1.0, "role": role}))
+        else:
+            edges.append((me, node, {"kind": kind, "source": src, "weight": 1.0}))
 
 
 def _add_user_tags(

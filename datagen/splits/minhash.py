@@ -57,9 +57,8 @@ class MinHashConfig:
             raise ValueError("threshold must be in (0, 1]")
 
 
-def _word_hashes(texts: list[str] | pa.Array, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _word_hashes(arr: pa.Array | pa.ChunkedArray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(doc index, word hash) for every word, in document order."""
-    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
     lists = pc.utf8_split_whitespace(pc.utf8_lower(arr))
     words = pc.utf8_trim(pc.list_flatten(lists), _PUNCT)
     doc = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
@@ -90,21 +89,31 @@ def _shingle_hashes(doc: np.ndarray, h: np.ndarray, width: int) -> tuple[np.ndar
 
 
 def minhash_signatures(
-    texts: list[str] | pa.Array, config: MinHashConfig | None = None
+    texts: list[str] | pa.Array | pa.ChunkedArray, config: MinHashConfig | None = None,
+    *, batch: int = 10_000,
 ) -> np.ndarray:
-    """``uint64[len(texts), num_perm]`` signatures; empty bins hold the max uint64."""
+    """``uint64[len(texts), num_perm]`` signatures; empty bins hold the max uint64.
+
+    Texts are hashed ``batch`` at a time so the word and shingle arrays stay small.
+    """
     cfg = config or MinHashConfig()
-    n = len(texts)
-    sig = np.full(n * cfg.num_perm, _EMPTY, dtype=np.uint64)
-    if n:
+    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
+    n = len(arr)
+    sig = np.full((n, cfg.num_perm), _EMPTY, dtype=np.uint64)
+    bits = cfg.num_perm.bit_length() - 1
+    for start in range(0, n, batch):
+        part = arr.slice(start, batch)
+        if isinstance(part, pa.ChunkedArray):
+            part = part.combine_chunks()
         with np.errstate(over="ignore"):
-            doc, wh = _word_hashes(texts, cfg.seed)
+            doc, wh = _word_hashes(part, cfg.seed)
             doc, sh = _shingle_hashes(doc, wh, cfg.shingle)
-        bits = cfg.num_perm.bit_length() - 1
         bins = (sh >> np.uint64(64 - bits)).astype(np.int64)
         vals = sh & np.uint64((1 << (64 - bits)) - 1)
-        np.minimum.at(sig, doc * cfg.num_perm + bins, vals)
-    return sig.reshape(n, cfg.num_perm)
+        block = sig[start : start + len(part)].reshape(-1)
+        np.minimum.at(block, doc * cfg.num_perm + bins, vals)
+        sig[start : start + len(part)] = block.reshape(-1, cfg.num_perm)
+    return sig
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:

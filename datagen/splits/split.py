@@ -76,8 +76,8 @@ def _frame(table: pa.Table) -> pl.DataFrame:
         .otherwise(pl.lit(CONTROL))
         .alias("stratum"),
         pl.col("pair_id").replace("", None),
-        passed=pl.from_arrow(pc.struct_field(table.column("verification"), "passed")),
-        verdict=pl.from_arrow(pc.struct_field(table.column("human"), "verdict")),
+        passed=pl.Series(pc.struct_field(table.column("verification"), "passed")),
+        verdict=pl.Series(pc.struct_field(table.column("human"), "verdict")),
     )
     missing = df["content_hash"].is_null() | (df["content_hash"] == "")
     if missing.any():

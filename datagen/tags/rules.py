@@ -16,10 +16,10 @@ import polars as pl
 
 from datagen.tags.evidence import EvidenceBatch, empty_evidence, evidence_frame
 from datagen.tags.ids import CatalogueLike
-from datagen.taxonomy.leaks import find_leaks
+from datagen.taxonomy.leaks import normalize_text, term_forms
 from datagen.taxonomy.models import Taxonomy, WeakRule
 
-__all__ = ["rule_evidence", "user_tag_evidence"]
+__all__ = ["KeywordMatcher", "rule_evidence", "user_tag_evidence"]
 
 _Row = dict[str, object]
 
@@ -59,12 +59,38 @@ def rule_evidence(catalogue: CatalogueLike, taxonomy: Taxonomy) -> EvidenceBatch
     return EvidenceBatch(source="rule", frame=frame, rows_read=len(catalogue.items))
 
 
+class KeywordMatcher:
+    """Which keywords occur in a text, with the taxonomy's matching rules, precomputed.
+
+    Same result as ``datagen.taxonomy.leaks.find_leaks(text, keywords)`` (normalized text,
+    whole words, singular/plural and joined-word forms via ``term_forms``), but the forms
+    are indexed once, so matching thousands of distinct tags stays cheap.
+    """
+
+    def __init__(self, keywords: Iterable[str]) -> None:
+        self.keywords = list(dict.fromkeys(keywords))
+        self._forms: dict[str, list[str]] = defaultdict(list)
+        for keyword in self.keywords:
+            for form in term_forms(keyword):
+                self._forms[form].append(keyword)
+        self._max_words = max((len(f.split()) for f in self._forms), default=0)
+
+    def find(self, text: str) -> list[str]:
+        """The keywords present in ``text``, in keyword order, without repeats."""
+        words = normalize_text(text).split()
+        hits: set[str] = set()
+        for start in range(len(words)):
+            for stop in range(start + 1, min(start + self._max_words, len(words)) + 1):
+                hits.update(self._forms.get(" ".join(words[start:stop]), ()))
+        return [k for k in self.keywords if k in hits]
+
+
 def user_tag_evidence(
     user_tags: Iterable[tuple[str, str, int]], taxonomy: Taxonomy
 ) -> EvidenceBatch:
     """User tags ``(item_id, tag, count)`` matched against the ``tag_keyword`` rules."""
     keyword_rules = _rules_by_value(taxonomy, "tag_keyword")
-    keywords = list(keyword_rules)
+    matcher = KeywordMatcher(keyword_rules)
     matches: dict[str, list[str]] = {}
     rows: list[_Row] = []
     n = 0
@@ -72,7 +98,7 @@ def user_tag_evidence(
         n += 1
         key = " ".join(tag.split()).casefold()
         if key not in matches:
-            matches[key] = find_leaks(key, keywords) if keywords else []
+            matches[key] = matcher.find(key)
         for keyword in matches[key]:
             for trait_id, rule in keyword_rules[keyword]:
                 detail = f'user tag "{tag.strip()}" x{count} matches "{rule.value}"'

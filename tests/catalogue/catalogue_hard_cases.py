@@ -14,6 +14,9 @@ HARD_CASES: list[tuple[str, str | None]] = [
     ("**The Dark Knight** (2008).", "tt0468569"),
     ("The Dark Knight (2009)", "tt0468569"),  # year off by one
     ("The Dark Knight Rises (2012)", "tt1345836"),
+    ("1. The Dark Knight (2008)", "tt0468569"),
+    ("- Heat (1995)", "tt0113277"),
+    ("9 (2009)", "tt0472033"),
     # apostrophes
     ("Schindler’s List", "tt0108052"),
     ("Schindlers List (1993)", "tt0108052"),
@@ -93,4 +96,12 @@ HARD_CASES: list[tuple[str, str | None]] = [
     ("Netowrk (1976)", "tt0074958"),  # one swap, year given
     ("Netowrk", None),  # the same typo without a year is too weak
     ("The Martian", None),  # not "Martin" (1978)
+    ("Swelter (2014)", None),  # not "Shelter" (2014): a wrong letter in a short title
+    ("Adam and Eve (2005)", None),  # not "Adam & Steve" (2005)
+    ("Maze Runner: Scorch Trials (2015)", None),  # not "The Maze Runner" (2014)
+    # numbers written as "#9" / "No. 9"; alternative titles in parentheses (MovieLens style)
+    ("Love Potion #9 (1992)", "tt0102343"),
+    ("Infernal Affairs (Mou gaan dou) (2002)", "tt0338564"),
+    ("Tokyo Story (Tôkyô monogatari) (1953)", "tt0046438"),
+    ("Seven (a.k.a. Se7en) (1995)", "tt0114369"),
 ]

@@ -41,6 +41,20 @@ def test_resolve_reads_stdin() -> None:
     assert ids == ["tt0113277", "tt0108052"]
 
 
+def test_parse_extracts_and_resolves_a_model_answer(tmp_path: Path) -> None:
+    answer = tmp_path / "answer.txt"
+    answer.write_text("Sure! Here you go:\n1. **Dark Knight, The** (2008) - tense.\n"
+                      "2. A Quiet Place (2018): quiet.\n3. Schindlers List\nEnjoy!\n")
+    result = runner.invoke(app, ["catalog", "parse", str(answer), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in rows] == ["Dark Knight, The (2008)", "A Quiet Place (2018)",
+                                          "Schindlers List"]
+    assert [r["imdb_id"] for r in rows] == ["tt0468569", None, "tt0108052"]
+    missing = runner.invoke(app, ["catalog", "parse", str(tmp_path / "absent.txt")])
+    assert missing.exit_code == 2 and "cannot read text" in missing.output
+
+
 def _fixtures(tmp_path: Path) -> tuple[Path, Path]:
     ml = tmp_path / "ml"
     ml.mkdir()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 from catalogue_hard_cases import HARD_CASES
 
@@ -133,3 +136,25 @@ def test_custom_cutoff_is_respected() -> None:
     assert _tiny(*items).resolve("Shawshank Redemtion").item_id == "s"
     strict = TitleResolver(Catalogue(items), fuzzy_cutoff=99.0)
     assert strict.resolve("Shawshank Redemtion").item_id is None
+
+
+def test_movielens_titles_resolve_to_their_linked_imdb_ids(
+        shared_data: Path, bokeh_catalogue: Catalogue, resolver: TitleResolver) -> None:
+    """Real-world check: MovieLens writes titles its own way ("Dark Knight, The (2008)",
+    "Infernal Affairs (Mou gaan dou) (2002)") and links each film to IMDb."""
+    folder = shared_data / "ml-latest-small"
+    links = {row["movieId"]: f"tt{int(row['imdbId']):07d}"
+             for row in csv.DictReader((folder / "links.csv").open())}
+    found = wrong = present = absent = absent_matched = 0
+    for row in csv.DictReader((folder / "movies.csv").open()):
+        imdb = links[row["movieId"]]
+        match = resolver.resolve(row["title"])
+        if bokeh_catalogue.by_imdb(imdb) is not None:
+            present += 1
+            found += match.imdb_id == imdb
+            wrong += match.imdb_id not in (None, imdb)
+        else:
+            absent += 1
+            absent_matched += match.imdb_id is not None
+    assert present > 7000 and found / present > 0.96 and wrong <= 5
+    assert absent_matched / absent < 0.02

@@ -113,3 +113,20 @@ def test_push_refuses_bad_input(tmp_path, monkeypatch):
         push_folder(tmp_path, "noslash")
     with pytest.raises(InputError, match="HF_TOKEN"):
         push_folder(tmp_path, "a/b")
+
+
+def test_streamed_release_equals_in_memory(released, tmp_path):
+    import pyarrow.parquet as pq
+
+    from exports.build import iter_exports
+    from exports.hf_repo import shard_path
+
+    out, result, splits = released
+    tax = load_taxonomy()
+    counts = write_dataset_folder(tmp_path, iter_exports(splits, ["sft", "gdpo"], taxonomy=tax,
+                                                         chunk_rows=7), splits, taxonomy=tax)
+    for config in ("sft", "gdpo"):
+        for split, table in result.tables[config].items():
+            assert counts[config][split] == table.num_rows
+            assert pq.read_table(shard_path(tmp_path, config, split)).equals(
+                pq.read_table(shard_path(out, config, split)))

@@ -106,3 +106,9 @@ def test_leak_report_catches_shared_seeds_and_near_duplicates(fx):
 def test_bad_ratios_rejected():
     with pytest.raises(ValueError, match="summing to 1"):
         SplitConfig(ratios=(0.5, 0.2, 0.2))
+
+
+def test_minhash_batches_do_not_change_signatures():
+    texts = ["the quick brown fox jumps over the lazy dog again and again", "", "Hi!",
+             "a completely different sentence about heist films at night"] * 5
+    assert (minhash_signatures(texts, batch=3) == minhash_signatures(texts, batch=1000)).all()

@@ -129,3 +129,33 @@ def test_hopeless_traits_rejected_without_scan(tmp_path, resources, taxonomy):
     gore = [r for r in rejects if "gore" in r["traits"]]
     assert gore and all(r["reason"] == "insufficient_safe_ground_truth"
                         and "no item can be safe for gore" in r["error"] for r in gore)
+
+
+def test_reddit_seeds_use_real_recommendations_first(tmp_path, resources, taxonomy):
+    from datagen.catalogue.resolver import TitleResolver
+    from datagen.synth.seeds import load_reddit_seeds
+
+    path = tmp_path / "reddit.jsonl"
+    rows = [{"id": i, "prompt": f"Something like Film Number {i}, please.",
+             "liked_with_release_year": [f"Film Number {i} ({1970 + i % 50})"],
+             "groundtruth_with_release_year": [f"Film Number {i + 1} ({1970 + (i + 1) % 50})"]}
+            for i in range(30)]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    resources.seeds = load_reddit_seeds(path, TitleResolver(resources.catalogue))
+    assert all(s.recommended and s.liked for s in resources.seeds)
+    synthesize(_config(tmp_path, n=30, trait_counts={0: 1.0}), resources=resources)
+    samples = table_to_samples(read_parquet(tmp_path / "run" / "samples.parquet", SAMPLE_SCHEMA))
+    assert len(samples) == 30
+    for s in samples:
+        number = int(s.seed_id.split(":")[1])
+        assert s.seed_source == "reddit"
+        assert s.ground_truth[0].title == f"Film Number {number + 1}"
+        assert s.messages[0].content == f"Something like Film Number {number}, please."
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_run(tmp_path, resources):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not a run directory"):
+        synthesize(_config(tmp_path, overwrite=True), resources=resources)
+    assert (tmp_path / "run" / "notes.txt").exists()

@@ -78,3 +78,13 @@ def test_judge_prompt_and_parse(taxonomy):
         parse_judge('{"traits": ["dragons"]}', taxonomy)
     with pytest.raises(TaskParseError):
         parse_judge('{"answer": "gore"}', taxonomy)
+
+
+def test_seed_dialogue_is_offered_for_rewriting(entry):
+    seeded = entry.model_copy(update={"seed_user_turns": ["Hi I want a movie like Alien (1979)",
+                                                          "Yes, I saw that one"]})
+    _, user = build_dialogue_messages(seeded)
+    assert "Rewrite them" in user.content
+    assert "user: Hi I want a movie like Alien (1979)" in user.content
+    _, plain = build_dialogue_messages(entry)
+    assert "Rewrite them" not in plain.content

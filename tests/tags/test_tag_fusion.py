@@ -188,3 +188,18 @@ def test_output_follows_catalogue_and_taxonomy_order(catalogue, taxonomy):
     assert df["item_id"].unique(maintain_order=True).to_list() == [
         i.item_id for i in catalogue.items]
     assert df["trait_id"].head(3).to_list() == taxonomy.trait_ids
+
+
+def test_llm_topic_answers_map_to_traits_through_the_taxonomy(catalogue, taxonomy):
+    def llm(item: str, topic: int, polarity: str) -> Evidence:
+        return Evidence(item_id=item, source="llm:m", topic_id=topic, polarity=polarity,
+                        confidence=0.7, detail="model answer")
+
+    tags = _tags(catalogue, taxonomy, [llm("tt0000001", 186, "present"),
+                                       llm("tt0000002", 153, "absent"),
+                                       llm("tt0000002", 200, "absent")])
+    assert tags[("tt0000001", "animal_harm")]["status"] == "yes"
+    assert tags[("tt0000001", "animal_harm")]["ddd_hit"] is None  # not DoesTheDogDie votes
+    assert tags[("tt0000002", "animal_harm")]["status"] == "no"
+    assert tags[("tt0000002", "gore")]["status"] == "no"
+    assert tags[("tt0000003", "animal_harm")]["status"] == "unknown"

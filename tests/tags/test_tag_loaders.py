@@ -185,6 +185,22 @@ def test_user_tags_match_keywords_on_word_boundaries(taxonomy):
     assert rows[0].confidence == 0.7
 
 
+def test_keyword_matcher_agrees_with_the_taxonomy_leak_check(shared_data):
+    from datagen.tags.rules import KeywordMatcher
+    from datagen.taxonomy import load_taxonomy
+    from datagen.taxonomy.leaks import find_leaks
+
+    keywords = [r.value for t in load_taxonomy().traits for r in t.weak_rules
+                if r.kind == "tag_keyword"]
+    matcher = KeywordMatcher(keywords)
+    tags = (shared_data / "ml-latest-small" / "tags.csv").read_text().splitlines()[1:]
+    texts = sorted({line.split(",", 2)[2].rsplit(",", 1)[0] for line in tags})
+    texts += ["dog-fighting", "Dog Fights!", "spiders", "a spider's web", ""]
+    assert sum(1 for t in texts if matcher.find(t)) > 20
+    for text in texts:
+        assert matcher.find(text) == find_leaks(text, keywords), text
+
+
 # --- evidence files ------------------------------------------------------------------------
 
 _ROWS = [

@@ -159,3 +159,20 @@ def test_subprocess_build_then_explain(files):
                              str(files["out"])], capture_output=True, text=True, timeout=120)
     assert failed.returncode == 2
     assert failed.stderr.strip().count("\n") == 0 and "file not found" in failed.stderr
+
+
+@pytest.mark.slow
+def test_build_on_embedded_defaults(tmp_path, shared_data):
+    out = tmp_path / "item_tags.parquet"
+    result = runner.invoke(app, ["tags", "build", "--movielens",
+                                 str(shared_data / "ml-latest-small"), "--out", str(out),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["items"] > 17000 and len(summary["traits"]) == 21
+    assert summary["inputs"][1]["source"] == "user_tag"
+    index = TagIndex.load(out)
+    assert index.policy is not None and index.policy.unsafe_threshold == 0.66
+    counts = index.counts()
+    assert all(sum(c.values()) == len(index) for c in counts.values())
+    assert sum(c["unknown"] for c in counts.values()) > sum(c["no"] for c in counts.values())
