@@ -130,7 +130,8 @@ def ensure_dataset(client: rg.Argilla, name: str, workspace: str, taxonomy: Taxo
     if ds.settings.distribution.min_submitted != min_submitted:
         ds.settings.distribution = rg.OverlapTaskDistribution(min_submitted=min_submitted)
         changed = True
-    if ds.settings.guidelines != wanted.guidelines:  # same version, edited descriptions
+    # same taxonomy version, edited descriptions: refresh the guidelines
+    if (ds.settings.guidelines or "").strip() != (wanted.guidelines or "").strip():
         ds.settings.guidelines = wanted.guidelines
         changed = True
     if changed:

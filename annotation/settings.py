@@ -74,6 +74,7 @@ def build_guidelines(taxonomy: Taxonomy) -> str:
     rows = "\n".join(
         f"| `{t.id}` | {t.name} | {' '.join(t.description.split())} |" for t in taxonomy.traits
     )
+    # stripped: the server drops a trailing newline, and an exact match avoids an update
     return f"""<!-- {_MARKER}: {taxonomy.version_tag} -->
 # Verifying SafeRec dialogues
 
@@ -100,7 +101,7 @@ gt_safe = yes and the median naturalness is at least 3; it is **rejected** other
 | trait | name | who it describes |
 |---|---|---|
 {rows}
-"""
+""".strip()
 
 
 def taxonomy_tag_of(guidelines: str | None) -> str | None:

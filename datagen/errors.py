@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["DatagenError", "InputError", "ConfigError", "BackendError", "RunAbortedError"]
+__all__ = ["BackendError", "ConfigError", "DatagenError", "InputError", "RunAbortedError"]
 
 
 class DatagenError(Exception):

@@ -28,6 +28,7 @@ __all__ = [
     "build_table",
     "concern_phrases",
     "display",
+    "display_lines",
     "prepare_rows",
     "prompt_messages",
     "rationale",
@@ -71,6 +72,11 @@ def display(item: Mapping[str, Any]) -> str:
     """``Title (Year)`` of an item dict (title alone when the year is unknown)."""
     year = item.get("year")
     return f"{item['title']} ({year})" if year else str(item["title"])
+
+
+def display_lines(items: Iterable[Mapping[str, Any]]) -> list[str]:
+    """``Title (Year)`` of every item (the hot loop of every export, kept inline)."""
+    return [f"{d['title']} ({d['year']})" if d.get("year") else str(d["title"]) for d in items]
 
 
 def prompt_messages(row: Mapping[str, Any], system_prompt: str) -> list[dict[str, str]]:
@@ -127,7 +133,7 @@ def assistant_text(
     phrases: Mapping[str, list[str]] | None,
 ) -> str:
     """The answer: optional acknowledgement line, then ``Title (Year)`` lines."""
-    lines = [display(it) for it in items[: config.list_length]]
+    lines = display_lines(items[: config.list_length])
     lead = answer_lead(row, config, phrases)
     if lead is not None:
         lines.insert(0, lead)

@@ -35,13 +35,10 @@ GDPO_SCHEMA = pa.schema(
 )
 
 
-def _item(d: Mapping[str, Any]) -> dict[str, Any]:
-    return {"item_id": d["item_id"], "title": d["title"], "year": d.get("year")}
-
-
 def _flagged(row: Mapping[str, Any], status: str) -> list[dict[str, Any]]:
     return [
-        {**_item(d), "trait_id": d.get("trait_id")}
+        {"item_id": d["item_id"], "title": d["title"], "year": d.get("year"),
+         "trait_id": d.get("trait_id")}
         for d in row["dropped_candidates"] or []
         if d["status"] == status
     ]
@@ -54,11 +51,11 @@ def gdpo_example(row: Mapping[str, Any], config: ExportConfig) -> dict[str, Any]
     return {
         "sample_id": row["sample_id"],
         "prompt": row_prompt(row, config),
-        "ground_truth": [_item(d) for d in row["ground_truth"]],
+        "ground_truth": list(row["ground_truth"]),
         "traits": list(row["traits"] or []),
         "unsafe_items": _flagged(row, "yes"),
         "unknown_items": _flagged(row, "unknown"),
-        "seen_items": [_item(d) for d in row["liked_items"] or []],
+        "seen_items": list(row["liked_items"] or []),
     }
 
 

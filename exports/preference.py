@@ -10,7 +10,7 @@ same answer with its top ``k`` lines (``k = min(#negatives, max(1, L // 2))`` fo
   the user's liked films and the dropped candidates: popular but not what was asked for;
 - ``hallucination``: near-miss titles that are not in the catalogue, made by perturbing the
   ground-truth titles (sequel suffix, prefix, last word swapped) and kept only when the
-  project's resolver does NOT resolve them, with or without the year;
+  project's resolver does NOT resolve them as written, ``Title (Year)``;
 - ``self_hard``: wrong items (resolved, not in the ground truth) from a model's own
   predictions file for this sample.
 
@@ -32,7 +32,7 @@ from exports.common import (
     ExportConfig,
     answer_lead,
     build_table,
-    display,
+    display_lines,
     row_prompt,
 )
 
@@ -72,6 +72,14 @@ class PreferenceSources:
     types: tuple[str, ...] = REJECTION_TYPES
     fake_memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def popular_ids(self) -> frozenset[str]:
+        if len(self._popular_ids) != len(self.popular):
+            self._popular_ids = frozenset(d["item_id"] for d in self.popular)
+        return self._popular_ids
+
+    _popular_ids: frozenset[str] = field(default=frozenset(), repr=False)
+
     @classmethod
     def from_catalogue(cls, catalogue: Any, resolver: Any = None, **kw: Any) -> PreferenceSources:
         """Take the ``_POPULAR_POOL`` most popular items (popularity > 0) of a catalogue."""
@@ -82,7 +90,8 @@ class PreferenceSources:
 
 
 def _rng(sample_id: str, kind: str) -> random.Random:
-    return random.Random(hashlib.sha256(f"{kind}:{sample_id}".encode()).hexdigest())
+    digest = hashlib.sha256(f"{kind}:{sample_id}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
 
 
 def _excluded(row: Mapping[str, Any]) -> set[str]:
@@ -104,7 +113,7 @@ def _fake_of(item: Mapping[str, Any], resolver: Any) -> dict[str, Any] | None:
     rng = _rng(str(item["item_id"]), "hallucination")
     for cand in _perturbations(item["title"], rng):
         text = f"{cand} ({item['year']})" if item.get("year") else cand
-        if not resolver.resolve(text).matched and not resolver.resolve(cand).matched:
+        if not resolver.resolve(text).matched:
             return {"item_id": None, "title": cand, "year": item.get("year")}
     return None
 
@@ -136,7 +145,7 @@ def _negatives(row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int
         return [d for d in row.get("dropped_candidates") or []
                 if d["status"] == "yes" and d.get("trait_id") in traits][:n]
     if kind == "popularity":
-        skip = _excluded(row)
+        skip = _excluded(row) & src.popular_ids
         draw = _rng(str(row["sample_id"]), kind).sample(
             src.popular, min(len(src.popular), n + len(skip)))
         return [d for d in draw if d["item_id"] not in skip][:n]
@@ -152,7 +161,7 @@ def _negatives(row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int
 
 
 def _answer(lead: str | None, items: list[Mapping[str, Any]]) -> str:
-    lines = [display(it) for it in items]
+    lines = display_lines(items)
     return "\n".join([lead, *lines] if lead is not None else lines)
 
 

@@ -33,16 +33,16 @@ def baseline(
                                  help="Run folder holding splits/<split>.parquet."),
     k: int = typer.Option(20, "--k", min=1, help="Items recommended per sample."),
     out: Path = typer.Option(None, "--out", help="Output JSONL, one NAME only "
-                             "[default: <run-dir>/predictions/<NAME>.jsonl]."),
+                             "\\[default: <run-dir>/predictions/<NAME>.jsonl]."),
     unknown_policy: _Policy = typer.Option(
         _Policy.exclude, "--unknown-policy",
         help="graph_safe only: drop unknown-tag items (exclude), keep them (allow) or rank "
         "them after the known-safe ones (penalize)."),
-    catalogue: Path = typer.Option(None, "--catalogue", help="Catalogue Parquet [default: "
+    catalogue: Path = typer.Option(None, "--catalogue", help="Catalogue Parquet \\[default: "
                                    "the run's (manifest.json), else the embedded films]."),
-    tags: Path = typer.Option(None, "--tags", help="item_tags.parquet [default: the run's "
+    tags: Path = typer.Option(None, "--tags", help="item_tags.parquet \\[default: the run's "
                               "tags, else artifacts/item_tags.parquet, else rule tags]."),
-    graph: Path = typer.Option(None, "--graph", help="graph.json [default: the run's graph, "
+    graph: Path = typer.Option(None, "--graph", help="graph.json \\[default: the run's graph, "
                                "else artifacts/graph.json, else built in memory]."),
 ) -> None:
     """Write reference baselines' recommendations as predictions files.

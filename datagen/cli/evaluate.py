@@ -69,14 +69,14 @@ def evaluate(
                                  help="Run folder holding splits/<split>.parquet."),
     k: str = typer.Option("5,10,20", "--k", help="Cut-offs, comma-separated."),
     out: Path = typer.Option(None, "--out",
-                             help="Output folder [default: <run-dir>/eval/<split>]."),
+                             help="Output folder \\[default: <run-dir>/eval/<split>]."),
     resamples: int = typer.Option(1000, "--bootstrap", min=0,
                                   help="Bootstrap resamples for the 95% intervals (0 = none)."),
     seed: int = typer.Option(0, "--seed", help="Bootstrap seed (same for every model)."),
-    catalogue: Path = typer.Option(None, "--catalogue",
-                                   help="Catalogue Parquet [default: the embedded films]."),
-    tags: Path = typer.Option(None, "--tags", help="item_tags.parquet [default: "
-                              "artifacts/item_tags.parquet, else rule tags built in memory]."),
+    catalogue: Path = typer.Option(None, "--catalogue", help="Catalogue Parquet \\[default: "
+                                   "the run's (manifest.json), else the embedded films]."),
+    tags: Path = typer.Option(None, "--tags", help="item_tags.parquet \\[default: the run's "
+                              "tags, else artifacts/item_tags.parquet, else rule tags]."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics.json to stdout instead "
                                  "of the table."),
 ) -> None:
@@ -105,6 +105,11 @@ def evaluate(
         typer.echo(report.model_dump_json(indent=2))
         return
     _print_table(report)
+    for m in report.models:
+        if m.counts.missing:
+            err_console.print(f"[yellow]note:[/] {m.name}: {m.counts.missing} of "
+                              f"{m.counts.samples} samples have no prediction (scored as empty "
+                              "lists)")
     for kind, path in paths.items():
         console.print(f"[dim]{kind}:[/] {path}")
 

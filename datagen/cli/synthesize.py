@@ -151,7 +151,7 @@ def synthesize(
             counts = {k: (v / rest) * (1 - control_share) for k, v in counts.items() if k}
             counts[0] = control_share
         try:
-            config = SynthConfig(
+            config = SynthConfig.model_validate(dict(
                 n=n, seed=seed, seed_source=seed_source, seed_path=seed_file,
                 redial_movies=redial_movies, trait_counts=counts, pair_variants=pairs,
                 backend=backend, model=model, base_url=base_url, judge_backend=judge_backend,
@@ -162,7 +162,7 @@ def synthesize(
                 taxonomy_path=taxonomy, catalogue_path=catalogue, tags_path=tags,
                 graph_path=graph, cache_path=cache, no_cache=no_cache,
                 price_input_per_mtok=price_in, price_output_per_mtok=price_out,
-                progress=not no_progress)
+                progress=not no_progress))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "options"

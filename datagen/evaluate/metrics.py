@@ -64,7 +64,7 @@ class TruthArrays:
 
     @property
     def is_control(self) -> np.ndarray:
-        return ~self.trait_mask.any(axis=1)
+        return np.asarray(~self.trait_mask.any(axis=1))
 
 
 def truth_arrays(split: BenchmarkSplit, vocab: ItemVocab) -> TruthArrays:
@@ -100,7 +100,7 @@ def status_matrix(tags: _Tags, item_ids: Sequence[str], trait_ids: Sequence[str]
                 f"trait {trait!r} of the split is not in the tag table: were the tags built "
                 "with another taxonomy?", field="trait_id",
             ) from exc
-        out[:, j] = [_CODE[getattr(s, "value", s)] for s in column]
+        out[:, j] = [_CODE[str(getattr(s, "value", s))] for s in column]
     return out
 
 

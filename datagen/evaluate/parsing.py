@@ -110,14 +110,14 @@ def _title_lists(
             continue
         has[i] = True
         if rec.titles is not None:
-            titles = rec.titles  # blank entries were dropped when the file was read
-        else:
-            text = rec.text or ""
-            titles = parsed_text.get(text)
-            if titles is None:
-                titles = parsed_text[text] = list(parser(text)) if text.strip() else []
-            failed[i] = bool(text.strip()) and not titles
-        lists.append(titles)
+            lists.append(rec.titles)  # blank entries were dropped when the file was read
+            continue
+        text = rec.text or ""
+        parsed = parsed_text.get(text)
+        if parsed is None:
+            parsed = parsed_text[text] = list(parser(text)) if text.strip() else []
+        failed[i] = bool(text.strip()) and not parsed
+        lists.append(parsed)
     return lists, has, failed
 
 

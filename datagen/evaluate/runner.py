@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -82,8 +83,8 @@ def _counts(parsed: ParsedPredictions) -> ModelCounts:
 def evaluate_predictions(
     split: BenchmarkSplit,
     prediction_sets: Sequence[PredictionSet],
-    resolver: object,
-    tags: object,
+    resolver: Any,
+    tags: Any,
     *,
     ks: Sequence[int] = DEFAULT_KS,
     resamples: int = DEFAULT_RESAMPLES,

@@ -99,20 +99,29 @@ def _reject(entry: PlanEntry, stage: str, reason: str, *, error: str = "",
 
 async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
     """Run one entry through all stages (see module docstring)."""
-    gen_labels = {"backend": ctx.generator.backend, "model": ctx.generator.model}
+    labels = (ctx.generator.backend, ctx.generator.model)
     hopeless = sorted(ctx.hopeless_traits.intersection(entry.traits))
     if hopeless:
         return Outcome(reject=_reject(entry, "ground_truth", INSUFFICIENT,
                                       error=f"no item can be safe for {', '.join(hopeless)} "
-                                      f"(unknown policy {ctx.unknown_policy})", **gen_labels))
-    candidates = candidates_for(entry, ctx.related_cached, ctx.candidate_pool)
-    gt = build_ground_truth(candidates, entry.traits, ctx.tags, ctx.describe,
-                            unknown_policy=ctx.unknown_policy, gt_min=ctx.gt_min,
-                            gt_max=ctx.gt_max)
+                                      f"(unknown policy {ctx.unknown_policy})",
+                                      backend=labels[0], model=labels[1]))
+    # a short window first (ranking a few neighbours is much cheaper than the whole pool);
+    # the ranking is a stable prefix, so widening only when needed gives the same result
+    window = min(ctx.candidate_pool, max(4 * ctx.gt_max, 40))
+    while True:
+        candidates = candidates_for(entry, ctx.related_cached, window)
+        gt = build_ground_truth(candidates, entry.traits, ctx.tags, ctx.describe,
+                                unknown_policy=ctx.unknown_policy, gt_min=ctx.gt_min,
+                                gt_max=ctx.gt_max)
+        if len(gt.safe) >= ctx.gt_max or window >= ctx.candidate_pool \
+                or len(candidates) < window:
+            break
+        window = ctx.candidate_pool
     if gt.reject_reason:
         return Outcome(reject=_reject(entry, "ground_truth", gt.reject_reason,
                                       error=f"{len(gt.safe)} safe of {len(candidates)} "
-                                      f"candidates", **gen_labels))
+                                      f"candidates", backend=labels[0], model=labels[1]))
     out = await ctx.generator.generate(entry)
     if out.draft is None:
         return Outcome(reject=_reject(entry, "generate", out.reason or "generation_failed",
@@ -134,7 +143,8 @@ async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
         generation=out.generation, verification=verification,
     )
     if ctx.drop_failed and not verification.passed:
-        first = verification.flags[0].split(":")[0] if verification.flags else "failed"
+        failing = [f for f in verification.flags if not f.startswith("other_trait_term")]
+        first = failing[0].split(":")[0] if failing else "failed"
         rec = _reject(entry, "verify", f"verify_{first}", error="; ".join(verification.flags),
                       gen=out.generation)
         if not rec["raw_output"]:

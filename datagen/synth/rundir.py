@@ -133,8 +133,8 @@ class RunDir:
         samples, rejects = self.read_shards()
         for table, name, schema in ((samples, "samples.parquet", SAMPLE_SCHEMA),
                                     (rejects, "rejects.parquet", REJECTS_SCHEMA)):
-            ids = table.column("sample_id").to_pylist()
-            idx = sorted(range(len(ids)), key=lambda i, ids=ids: order.get(ids[i], 1 << 60))
+            ids: list[str] = table.column("sample_id").to_pylist()
+            idx = sorted(range(len(ids)), key=lambda i: order.get(ids[i], 1 << 60))
             sorted_table = table.take(pa.array(idx, type=pa.int64()))
             write_parquet(sorted_table, self.path / name, schema)
             if name == "samples.parquet":

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from datagen.errors import ConfigError, RunAbortedError
 from datagen.synth.config import BackendName, SynthConfig
@@ -55,7 +55,9 @@ def _llm_backend(config: SynthConfig, kind: BackendName, model: str | None, mete
     if config.price_input_per_mtok or config.price_output_per_mtok:
         prices = Prices(input_per_mtok=config.price_input_per_mtok,
                         output_per_mtok=config.price_output_per_mtok)
-    backend = make_backend(BackendConfig(kind=kind.value, model=model, base_url=config.base_url,
+    kind_name: Literal["openai", "anthropic"] = \
+        "openai" if kind is BackendName.openai else "anthropic"
+    backend = make_backend(BackendConfig(kind=kind_name, model=model, base_url=config.base_url,
                                          concurrency=config.concurrency, prices=prices),
                            meter=meter)
     if config.no_cache:

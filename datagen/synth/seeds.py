@@ -179,7 +179,7 @@ def load_reddit_seeds(path: str | Path, resolver: Resolver) -> list[Seed]:
         unresolved: list[str] = []
 
         def refs(texts: Sequence[str], unresolved: list[str] = unresolved) -> list[ItemRef]:
-            out = []
+            out: list[ItemRef] = []
             for text in texts:
                 ref = _ref(resolver.resolve(text))
                 if ref is None:
