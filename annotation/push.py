@@ -14,6 +14,7 @@ questions or metadata differ from what this version of the toolkit builds.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import warnings
 from collections.abc import Callable, Sequence
@@ -147,13 +148,24 @@ def existing_hashes(ds: rg.Dataset) -> dict[str, str]:
     return out
 
 
+def _transient(exc: BaseException) -> bool:
+    """Worth retrying: the connection failed or the server answered 5xx."""
+    import httpx
+    from argilla._exceptions import ArgillaAPIError
+
+    if isinstance(exc, httpx.TransportError):
+        return True
+    return isinstance(exc, ArgillaAPIError) and exc.status_code >= 500
+
+
 def _log_batch(ds: rg.Dataset, payloads: list[dict[str, Any]]) -> None:
     """One bulk upsert (the SDK's own progress bar is silenced; ours is the caller's)."""
-    from tenacity import retry, stop_after_attempt, wait_exponential
+    from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
     records = [to_record(p) for p in payloads]
 
-    @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=1, max=4), reraise=True)
+    @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=1, max=4),
+           retry=retry_if_exception(_transient), reraise=True)
     def send() -> None:
         with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -196,7 +208,7 @@ def push_samples(
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         try:
-            map_errors(url, lambda b=batch: _log_batch(ds, b))
+            map_errors(url, functools.partial(_log_batch, ds, batch))
         except Exception as exc:
             raise PushInterruptedError(
                 f"push to {dataset!r} stopped after {done} of {len(todo)} records ({exc}); "

@@ -11,6 +11,7 @@ docs/annotation.md).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -92,6 +93,7 @@ class LocalArgillaStack:
         """Start every service and wait until the API answers with the owner's key."""
         self._check_install()
         self._prepare_dir()
+        atexit.register(self.stop)  # the processes are in their own sessions: no Ctrl-C
         self.port = self.port or free_port()
         redis_port, es_port = free_port(), free_port()
         try:
@@ -136,6 +138,7 @@ class LocalArgillaStack:
 
     def stop(self) -> None:
         """End every process group (newest first) and remove a temporary data dir."""
+        atexit.unregister(self.stop)
         for name in reversed(list(self._procs)):
             self._kill(name)
         for fh in self._logs.values():
@@ -182,8 +185,9 @@ class LocalArgillaStack:
         self.password = stored.get("password") or self.password or secrets.token_urlsafe(12)
         if len(self.password) < 8 or len(self.api_key) < 8:
             raise ConfigError("api key and password need at least 8 characters")
-        cred_file.write_text(json.dumps({"api_key": self.api_key, "password": self.password}))
-        cred_file.chmod(0o600)
+        fd = os.open(cred_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"api_key": self.api_key, "password": self.password}, fh)
 
     def _server_env(self, redis_port: int, es_port: int) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items()

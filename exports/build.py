@@ -7,23 +7,18 @@ Formats (the Hugging Face config names): ``sft`` (TRL ``messages``), ``sft_promp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pyarrow as pa
 
 from datagen.records.sample import SAMPLE_SCHEMA
 from datagen.taxonomy.models import Taxonomy
-from exports.common import ExportConfig, concern_phrases, prepare_rows
-from exports.gdpo import GDPO_SCHEMA, to_gdpo_table
-from exports.preference import PREFERENCE_SCHEMA, PreferenceSources, to_preference_table
-from exports.sft import (
-    SFT_PROMPT_COMPLETION_SCHEMA,
-    SFT_SCHEMA,
-    to_sft_prompt_completion_table,
-    to_sft_table,
-)
+from exports.chunk import ChunkBuilder
+from exports.common import ExportConfig, concern_phrases
+from exports.gdpo import GDPO_SCHEMA
+from exports.preference import PREFERENCE_SCHEMA, PreferenceSources
+from exports.sft import SFT_PROMPT_COMPLETION_SCHEMA, SFT_SCHEMA
 
 __all__ = [
     "CHUNK_ROWS",
@@ -45,8 +40,6 @@ FORMAT_SCHEMAS: dict[str, pa.Schema] = {
     "samples": SAMPLE_SCHEMA,
 }
 CHUNK_ROWS = 10_000
-_ROW_COLUMNS = ["sample_id", "traits", "messages", "liked_items", "ground_truth",
-                "dropped_candidates"]
 
 
 @dataclass(frozen=True)
@@ -81,20 +74,6 @@ def parse_formats(text: str | Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _one(fmt: str, rows: Sequence[Mapping[str, Any]], table: pa.Table, cfg: ExportConfig,
-         phrases: Mapping[str, list[str]] | None,
-         sources: PreferenceSources | None) -> tuple[pa.Table, int]:
-    if fmt == "sft":
-        return to_sft_table(rows, cfg, phrases)
-    if fmt == "sft_prompt_completion":
-        return to_sft_prompt_completion_table(rows, cfg, phrases)
-    if fmt == "gdpo":
-        return to_gdpo_table(rows, cfg)
-    if fmt == "dpo":
-        return to_preference_table(rows, cfg, sources or PreferenceSources(), phrases)
-    return table.select(SAMPLE_SCHEMA.names).cast(SAMPLE_SCHEMA), 0
-
-
 def iter_exports(
     splits: Mapping[str, pa.Table],
     formats: Iterable[str] = FORMATS,
@@ -106,8 +85,9 @@ def iter_exports(
 ) -> Iterator[ExportChunk]:
     """Every requested format for every split, ``chunk_rows`` samples at a time.
 
-    Rows are turned into Python dicts once per chunk and shared by all formats, so memory
-    stays bounded by the chunk whatever the split size. ``taxonomy`` supplies the words of
+    Tables are built column by column (:class:`exports.chunk.ChunkBuilder`), sharing the
+    prompt and answer columns between formats; memory stays bounded by the chunk whatever
+    the split size. ``taxonomy`` supplies the words of
     the SFT acknowledgement (none without it); ``sources`` the negatives of the preference
     pairs (only ``unsafe`` without it).
     """
@@ -117,10 +97,9 @@ def iter_exports(
     for split, table in splits.items():
         starts = range(0, max(table.num_rows, 1), chunk_rows)
         for start in starts:
-            part = table.slice(start, chunk_rows)
-            rows = prepare_rows(part.select(_ROW_COLUMNS).to_pylist(), cfg, phrases)
+            builder = ChunkBuilder(table.slice(start, chunk_rows), cfg, phrases, sources)
             for fmt in fmts:
-                out, skipped = _one(fmt, rows, part, cfg, phrases, sources)
+                out, skipped = builder.build(fmt)
                 yield ExportChunk(fmt, split, out, skipped, last=start == starts[-1])
 
 

@@ -40,9 +40,11 @@ __all__ = [
     "PREFERENCE_SCHEMA",
     "REJECTION_TYPES",
     "PreferenceSources",
+    "answer",
     "hallucinated_titles",
     "load_self_hard",
     "preference_examples",
+    "preference_items",
     "to_preference_table",
 ]
 
@@ -160,7 +162,28 @@ def _negatives(row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int
     raise ValueError(f"unknown rejection type {kind!r}; choose from {REJECTION_TYPES}")
 
 
-def _answer(lead: str | None, items: list[Mapping[str, Any]]) -> str:
+def preference_items(
+    row: Mapping[str, Any], config: ExportConfig, sources: PreferenceSources
+) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """(rejection type, negatives) for every type with negatives.
+
+    With ``chosen`` the first ``list_length`` ground-truth items, the rejected list of a type
+    is ``negatives + chosen[: len(chosen) - len(negatives)]``.
+    """
+    size = min(len(row["ground_truth"]), config.list_length)
+    if not size:
+        return []
+    k = max(1, size // 2)
+    out = []
+    for kind in sources.types:
+        negs = _negatives(row, kind, sources, k)[:k]
+        if negs:
+            out.append((kind, negs))
+    return out
+
+
+def answer(lead: str | None, items: list[Mapping[str, Any]]) -> str:
+    """An answer text: the lead line (if any) then ``Title (Year)`` lines."""
     lines = display_lines(items)
     return "\n".join([lead, *lines] if lead is not None else lines)
 
@@ -172,28 +195,19 @@ def preference_examples(
     phrases: Mapping[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """One ``{prompt, chosen, rejected, rejection_type}`` per type with negatives."""
-    chosen_items = list(row["ground_truth"])[: config.list_length]
-    if not chosen_items:
-        return []
-    size = len(chosen_items)
-    prompt = row_prompt(row, config)
     lead = answer_lead(row, config, phrases)
-    chosen = [{"role": "assistant", "content": _answer(lead, chosen_items)}]
-    out = []
-    for kind in sources.types:
-        negs = _negatives(row, kind, sources, max(1, size // 2))
-        if not negs:
-            continue
-        k = min(len(negs), max(1, size // 2))
-        rejected_items = negs[:k] + chosen_items[: size - k]
-        out.append({
+    chosen = list(row["ground_truth"])[: config.list_length]
+    return [
+        {
             "sample_id": row["sample_id"],
             "rejection_type": kind,
-            "prompt": prompt,
-            "chosen": chosen,
-            "rejected": [{"role": "assistant", "content": _answer(lead, rejected_items)}],
-        })
-    return out
+            "prompt": row_prompt(row, config),
+            "chosen": [{"role": "assistant", "content": answer(lead, chosen)}],
+            "rejected": [{"role": "assistant", "content": answer(
+                lead, negs + chosen[: len(chosen) - len(negs)])}],
+        }
+        for kind, negs in preference_items(row, config, sources)
+    ]
 
 
 def to_preference_table(

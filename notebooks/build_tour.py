@@ -1,9 +1,11 @@
 """(Re)generate ``notebooks/saferec_tour.ipynb`` from the cell sources below.
 
-The notebook is written without outputs so that diffs stay reviewable; CI executes it
-(``python scripts/run_notebook.py``). Edit the cells here, then run::
+The cell sources live here so that changes stay reviewable as Python; CI executes the
+notebook (``tests/evaluate/test_notebook.py``, or ``python scripts/run_notebook.py``). Edit
+the cells here, then run::
 
-    python notebooks/build_tour.py
+    python notebooks/build_tour.py            # sources only, no outputs
+    python notebooks/build_tour.py --execute  # and execute in place on runs/default
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ import polars as pl
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "pyproject.toml").is_file())
 os.chdir(ROOT)  # artifacts/ defaults are relative to the project root
-RUN_DIR = Path(os.environ.get("SAFEREC_RUN_DIR", ROOT / "runs" / "default"))
+RUN_DIR = Path(os.environ.get("SAFEREC_RUN_DIR", ROOT / "runs" / "default")).absolute()
+if RUN_DIR.is_relative_to(ROOT):
+    RUN_DIR = RUN_DIR.relative_to(ROOT)  # the working folder is ROOT: shorter paths below
 pl.Config.set_tbl_rows(30)
 print("run folder:", RUN_DIR)"""
 
@@ -194,11 +198,26 @@ def build() -> nbformat.NotebookNode:
     return nb
 
 
-def main() -> Path:
+def main(argv: list[str] | None = None) -> Path:
+    import argparse
+    import importlib.util
+
+    ap = argparse.ArgumentParser(description="(Re)generate notebooks/saferec_tour.ipynb.")
+    ap.add_argument("--execute", action="store_true",
+                    help="also execute it in place (on runs/default, created if missing), so "
+                    "the committed notebook shows its plots")
+    args = ap.parse_args(argv)
     path = Path(__file__).with_name("saferec_tour.ipynb")
     nb = build()
     nbformat.validate(nb)
     path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+    if args.execute:
+        script = Path(__file__).resolve().parents[1] / "scripts" / "run_notebook.py"
+        spec = importlib.util.spec_from_file_location("run_notebook", script)
+        assert spec and spec.loader
+        runner = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(runner)
+        runner.run_notebook(path, path)
     return path
 
 

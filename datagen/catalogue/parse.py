@@ -12,7 +12,10 @@ to the one :class:`~datagen.catalogue.resolver.TitleResolver`. Handled shapes:
   are skipped.
 
 Years stay attached as ``"Title (Year)"`` so the resolver can use them. Duplicates (same text,
-ignoring case) are dropped, first occurrence wins.
+ignoring case) are dropped, first occurrence wins. Leading prose words ("Maybe Heat (1995)",
+"Try Heat, Ronin and Up") are dropped only in prose and at the start of an inline list; list
+items and emphasized titles are kept whole ("1. **Watch It (1993)**"). Lines and list items
+are memoized, so answers that share lines (as benchmark answers do) parse much faster.
 """
 
 from __future__ import annotations
@@ -61,8 +64,14 @@ def _looks_like_prose(text: str) -> bool:
         len(words) >= 4 and lower * 2 >= len(words))
 
 
-def _title_of_item(item: str) -> str | None:
-    """The title in one list item or short line, or None for prose."""
+@lru_cache(maxsize=_LINE_CACHE_SIZE)
+def _title_of_item(item: str, filler: bool = False) -> str | None:
+    """The title in one list item or short line, or None for prose.
+
+    Memoized on the item text (after any list marker), so "3. Heat (1995)" and
+    "7. Heat (1995)" share one parse. ``filler``: the item may start with prose words
+    ("Try Heat (1995), ..."); list items and emphasized titles never do ("Watch It").
+    """
     emphasis = _EMPHASIS.search(item)
     if emphasis and emphasis.start() <= 2:
         title = _strip_markup(emphasis.group("inner"))
@@ -74,26 +83,30 @@ def _title_of_item(item: str) -> str | None:
     text = _strip_markup(item)
     match = _TITLE_YEAR.match(text)
     if match:
-        return _finish(f"{_strip_markup(match.group('title'))} {match.group('year')}")
+        title = f"{_strip_markup(match.group('title'))} {match.group('year')}"
+        return _finish(title, filler=filler)
     parts = _PROSE_SPLIT.split(text, maxsplit=1)
     if len(parts) == 2 and _looks_like_prose(parts[1]):
         text = parts[0]
     if len(text.split()) > _MAX_TITLE_WORDS or (len(text.split()) >= 6 and text.endswith(".")):
         return None
-    return _finish(text)
+    return _finish(text, filler=filler)
 
 
-def _finish(title: str) -> str | None:
+def _finish(title: str, *, filler: bool = False) -> str | None:
+    """Clean a title; with ``filler`` also drop leading prose ("Maybe Heat" -> "Heat")."""
     title = _strip_markup(title).rstrip(",;:.!?").strip()
     title = re.sub(r"\s*[(\[]\s*(\d{4})\s*[)\]]", r" (\1)", title)
-    title = _LEADING_FILLER.sub("", title)
+    if filler:
+        title = _LEADING_FILLER.sub("", title)
     return title or None
 
 
 def _from_prose(line: str) -> list[str]:
     """Titles inside a sentence: "Title (Year)" mentions, then bold or quoted titles."""
     plain = _EMPHASIS.sub(lambda m: m.group("inner"), line)
-    found = [_finish(f"{m.group('title')} {m.group('year')}") for m in _IN_PROSE.finditer(plain)]
+    found = [_finish(f"{m.group('title')} {m.group('year')}", filler=True)
+             for m in _IN_PROSE.finditer(plain)]
     if not found:
         marked = [*_EMPHASIS.finditer(line), *_QUOTED.finditer(line)]
         marked.sort(key=lambda m: m.start())
@@ -149,9 +162,10 @@ def _line_titles(line: str, in_list: bool) -> tuple[str, ...]:
     inline = _split_inline_list(line)
     if inline is not None:
         found: list[str] = []
-        for part in inline:
+        for index, part in enumerate(inline):
             in_prose = _from_prose(part) if re.search(_YEAR_GROUP, part) else []
-            title = in_prose[0] if in_prose else _title_of_item(part)
+            # only the first part can carry leading prose ("Try A, B and C")
+            title = in_prose[0] if in_prose else _title_of_item(part, filler=index == 0)
             found.extend([title] if title else [])
         return tuple(found)
     if not in_list and _is_title_line(line):

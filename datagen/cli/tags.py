@@ -26,7 +26,8 @@ app = typer.Typer(
         "Item-level trigger tags: one yes / no / unknown status per (film, trait) with score, "
         "sources and evidence lines. No evidence means unknown, never no.\n\n"
         "Evidence: DoesTheDogDie votes (--ddd), IMDb Parents Guide (--parents-guide), "
-        "MovieLens user tags (--movielens), the taxonomy's genre / MPAA rules, and evidence "
+        "MovieLens user tags (--movielens), the taxonomy's genre / MPAA rules, the shipped "
+        "curated film evidence (--no-curated to leave it out) and evidence "
         "files (--evidence, e.g. from `datagen tags llm`). Formats: docs/tags.md.\n\n"
         "Example: datagen tags build --movielens ../shared/data/ml-latest-small && "
         'datagen tags explain "The Dark Knight (2008)"'
@@ -64,7 +65,11 @@ def build(
                                             show_default=False),
     no_rules: bool = typer.Option(False, "--no-rules", help="Leave out the taxonomy's genre / "
                                   "MPAA rules (e.g. to reproduce the DDD + Parents Guide "
-                                  "reference policy)."),
+                                  "reference policy); also leaves out the curated evidence."),
+    no_curated: bool = typer.Option(False, "--no-curated", help="Leave out the shipped "
+                                    "curated film evidence (curated:saferec-movies-v1: "
+                                    "assistant-written, not human-verified; see "
+                                    "taxonomies/evidence/README.md)."),
     out: Path = typer.Option(DEFAULT_TAGS, "--out", "-o", help="Output Parquet, written "
                              "atomically (a failed build leaves no partial file)."),
     evidence_out: Path | None = typer.Option(None, "--evidence-out", help="Also save all "
@@ -85,7 +90,8 @@ def build(
     try:
         policy = _policy(policy_file, threshold)
         tax, cat = _taxonomy(taxonomy), _catalogue(catalogue)
-        batches = _evidence(tax, cat, movielens, ddd, parents_guide, evidence, rules=not no_rules)
+        batches = _evidence(tax, cat, movielens, ddd, parents_guide, evidence, rules=not no_rules,
+                            curated=not no_curated)
         result = fuse(cat, tax, batches, policy)
         if evidence_out is not None:
             write_evidence_file(batches, evidence_out)
@@ -138,18 +144,20 @@ def _catalogue(path: Path | None) -> Any:
 
 def _evidence(
     tax: Any, cat: Any, movielens: Path | None, ddd: Path | None, pg: Path | None,
-    files: list[Path], *, rules: bool,
+    files: list[Path], *, rules: bool, curated: bool = True,
 ) -> list[Any]:
     from datagen.tags import (
         EvidenceBatch,
         load_ddd_votes,
         load_evidence_file,
         load_parents_guide,
-        rule_evidence,
         user_tag_evidence,
     )
+    from datagen.tags.defaults import default_evidence
 
-    batches: list[EvidenceBatch] = [rule_evidence(cat, tax)] if rules else []
+    # the embedded defaults: taxonomy rules + shipped curated evidence (one source of truth)
+    batches: list[EvidenceBatch] = (
+        default_evidence(cat, tax, curated=curated) if rules else [])
     if movielens is not None:
         from datagen.catalogue.sources import load_movielens_tags
 

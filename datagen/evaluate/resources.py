@@ -4,9 +4,9 @@ Scores are only meaningful with the tags and catalogue the ground truth was buil
 the order is: an explicit path; else what the run's ``manifest.json`` (written by
 ``datagen synthesize``) says it used — a file, or tags / graph built in memory; else the
 project defaults: ``artifacts/item_tags.parquet`` and ``artifacts/graph.json`` when
-``datagen tags build`` / ``datagen graph build`` wrote them, else rule-evidence tags and a
-graph built in memory from the embedded catalogue. Each loader returns a label of the source
-it used, so reports can say what they used.
+``datagen tags build`` / ``datagen graph build`` wrote them, else default-evidence tags
+(rules + curated) and a graph built in memory from the embedded catalogue. Each loader
+returns a label of the source it used, so reports can say what they used.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def catalogue_warning(catalogue: Any, run_dir: str | Path | None) -> str | None:
 def load_tag_index(
     path: str | Path | None, catalogue: Any, run_dir: str | Path | None = None
 ) -> tuple[Any, str]:
-    """``(TagIndex, source label)``: explicit file, the run's tags, the artifact, or rules."""
+    """``(TagIndex, source label)``: explicit file, the run's tags, the artifact, or defaults."""
     from datagen.tags import TagIndex
 
     in_memory = False
@@ -82,14 +82,12 @@ def load_tag_index(
         path = DEFAULT_TAGS_PATH
     if path is not None:
         return TagIndex.load(path), str(path)
-    from datagen.tags import FusionPolicy, build_item_tags, rule_evidence
+    from datagen.tags.defaults import default_tag_index
     from datagen.taxonomy import load_taxonomy
 
     taxonomy_path, _ = _run_path(run_dir, "taxonomy")
     taxonomy = load_taxonomy(taxonomy_path)
-    evidence = rule_evidence(catalogue, taxonomy)
-    table = build_item_tags(catalogue, taxonomy, evidence, FusionPolicy())
-    return TagIndex.from_table(table), f"{_IN_MEMORY}:rule_evidence"
+    return default_tag_index(catalogue, taxonomy)  # rules + shipped curated evidence
 
 
 def load_graph_for(

@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from datagen.splits.minhash import MinHashConfig, near_duplicate_pairs
-
 __all__ = ["exact_duplicate_mask", "near_duplicate_mask"]
 
 
@@ -25,26 +23,21 @@ def exact_duplicate_mask(frame: pl.DataFrame, alive: np.ndarray) -> np.ndarray:
     return drop
 
 
-def near_duplicate_mask(
-    frame: pl.DataFrame, sig: np.ndarray, alive: np.ndarray, config: MinHashConfig
-) -> np.ndarray:
+def near_duplicate_mask(frame: pl.DataFrame, pairs: np.ndarray) -> np.ndarray:
     """Drop one side of every near-duplicate pair whose samples are in different groups.
 
     Pairs inside one group (a seed dialogue's trait variants, a context-rich/context-free
-    pair) are intended variants and always land in the same split, so they are kept. Of a
+    pair) are intended variants and always land in the same split, so they are kept.
+    ``pairs`` are near-duplicate pairs as frame row numbers. Of a
     cross-group pair the sample with the larger sample id goes, visiting pairs in sample-id
     order, so the result does not depend on the input order and no such pair survives.
     """
-    rows = np.flatnonzero(alive)
     drop = np.zeros(frame.height, dtype=bool)
-    if len(rows) < 2:
-        return drop
-    pairs, _ = near_duplicate_pairs(sig[rows], config)
     if len(pairs) == 0:
         return drop
     groups = frame["group"].to_numpy()
     ids = frame["sample_id"].to_numpy()
-    a, b = rows[pairs[:, 0]], rows[pairs[:, 1]]
+    a, b = pairs[:, 0], pairs[:, 1]
     cross = groups[a] != groups[b]
     a, b = a[cross], b[cross]
     lo = np.where(ids[a] <= ids[b], a, b)

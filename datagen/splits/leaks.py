@@ -59,11 +59,10 @@ def _key_overlaps(frame: pl.DataFrame, names: list[str], key: str) -> tuple[dict
 
 
 def _near_dup_overlaps(
-    frame: pl.DataFrame, sig: np.ndarray, names: list[str], config: MinHashConfig
+    frame: pl.DataFrame, pairs: np.ndarray, names: list[str]
 ) -> tuple[dict, dict]:
     split = frame["split"].to_numpy()
     ids = frame["sample_id"].to_numpy()
-    pairs, _ = near_duplicate_pairs(sig, config)
     counts = {f"{a}|{b}": 0 for a, b in combinations(names, 2)}
     examples: dict[str, list[str]] = {}
     for i, j in pairs:
@@ -78,19 +77,29 @@ def _near_dup_overlaps(
 
 
 def leak_report(
-    frame: pl.DataFrame, sig: np.ndarray, names: list[str], config: MinHashConfig
+    frame: pl.DataFrame,
+    sig: np.ndarray | None,
+    names: list[str],
+    config: MinHashConfig,
+    *,
+    near_pairs: np.ndarray | None = None,
 ) -> LeakReport:
     """Overlaps between splits of the kept samples.
 
     ``frame`` has one row per kept sample with ``split`` and the :data:`LEAK_KEYS` columns;
-    ``sig`` holds the MinHash signatures of the same rows in the same order.
+    ``sig`` holds the MinHash signatures of the same rows in the same order, or
+    ``near_pairs`` the near-duplicate pairs among them (row positions) when already known.
     """
+    if near_pairs is None:
+        if sig is None:
+            raise ValueError("give sig or near_pairs")
+        near_pairs, _ = near_duplicate_pairs(sig, config)
     overlaps: dict[str, dict[str, int]] = {}
     examples: dict[str, dict[str, list[str]]] = {}
     for key in LEAK_KEYS:
         overlaps[key], examples[key] = _key_overlaps(frame, names, key)
     overlaps["near_duplicate"], examples["near_duplicate"] = _near_dup_overlaps(
-        frame, sig, names, config
+        frame, near_pairs, names
     )
     ok = not any(n for by_pair in overlaps.values() for n in by_pair.values())
     return LeakReport(

@@ -124,30 +124,46 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(informative > 0, equal.sum(axis=-1) / np.maximum(informative, 1), 0.0)
 
 
+def _band_keys(block: np.ndarray) -> np.ndarray:
+    """One 64-bit key per row of a band (a wrapping polynomial fold of its bins)."""
+    key = np.zeros(block.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for col in block.T:
+            key = key * np.uint64(0x100000001B3) ^ col
+    return key
+
+
+def _bucket_pairs(rows: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
+    """Pairs of ``rows`` that share a key (buckets of two vectorized, larger ones looped)."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    same = sk[1:] == sk[:-1]
+    if not same.any():
+        return []
+    starts = np.flatnonzero(np.r_[True, ~same])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    two = starts[sizes == 2]
+    out = [np.sort(np.stack([rows[order[two]], rows[order[two + 1]]], axis=1), axis=1)]
+    for s, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+        members = np.sort(rows[order[s : s + size]])
+        ii, jj = np.triu_indices(len(members), k=1)
+        out.append(np.stack([members[ii], members[jj]], axis=1))
+    return out
+
+
 def candidate_pairs(sig: np.ndarray, config: MinHashConfig | None = None) -> np.ndarray:
-    """``int64[k, 2]`` pairs ``i < j`` sharing at least one LSH band bucket (sorted, unique)."""
+    """``int64[k, 2]`` pairs ``i < j`` sharing at least one LSH band bucket (sorted, unique).
+
+    A band whose bins are all empty (a very short text) is no evidence and is skipped.
+    """
     cfg = config or MinHashConfig()
-    n = sig.shape[0]
     rows = cfg.num_perm // cfg.bands
     out: list[np.ndarray] = []
-    empty = np.all(sig == _EMPTY, axis=1)
     for band in range(cfg.bands):
-        block = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sk = keys[order]
-        same = sk[1:] == sk[:-1]
-        if not same.any():
-            continue
-        starts = np.flatnonzero(np.r_[True, ~same])
-        sizes = np.diff(np.r_[starts, n])
-        for s, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
-            members = np.sort(order[s : s + size])
-            members = members[~empty[members]]
-            if len(members) < 2:
-                continue
-            ii, jj = np.triu_indices(len(members), k=1)
-            out.append(np.stack([members[ii], members[jj]], axis=1))
+        block = sig[:, band * rows : (band + 1) * rows]
+        valid = np.flatnonzero(~np.all(block == _EMPTY, axis=1))
+        if len(valid) > 1:
+            out += _bucket_pairs(valid, _band_keys(block[valid]))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     return np.unique(np.concatenate(out).astype(np.int64), axis=0)

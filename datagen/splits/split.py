@@ -24,7 +24,7 @@ from datagen.records.sample import SAMPLE_SCHEMA, Turn, dialogue_hash
 from datagen.splits.dedup import exact_duplicate_mask, near_duplicate_mask
 from datagen.splits.grouping import CONTROL, assign_groups, group_ids
 from datagen.splits.leaks import LeakReport, leak_report
-from datagen.splits.minhash import MinHashConfig, minhash_signatures
+from datagen.splits.minhash import MinHashConfig, minhash_signatures, near_duplicate_pairs
 
 __all__ = ["SPLIT_NAMES", "SplitConfig", "SplitResult", "split_samples"]
 
@@ -135,7 +135,10 @@ def split_samples(table: pa.Table, config: SplitConfig | None = None) -> SplitRe
         dropped[f"dropped_{reason}"] = int(drop.sum())
         alive &= ~drop
     sig = minhash_signatures(df["text"].to_arrow(), cfg.minhash)
-    drop = near_duplicate_mask(df, sig, alive, cfg.minhash) & alive
+    rows = np.flatnonzero(alive)
+    pairs, _ = near_duplicate_pairs(sig[rows], cfg.minhash)
+    pairs = rows[pairs]  # frame row numbers
+    drop = near_duplicate_mask(df, pairs) & alive
     dropped["dropped_near_duplicate"] = int(drop.sum())
     alive &= ~drop
 
@@ -145,7 +148,11 @@ def split_samples(table: pa.Table, config: SplitConfig | None = None) -> SplitRe
     kept = kept.with_columns(
         pl.Series("split", [where[g] for g in kept["group"].to_list()], dtype=pl.String)
     )
-    leaks = leak_report(kept, sig[kept["_row"].to_numpy()], list(SPLIT_NAMES), cfg.minhash)
+    position = np.full(df.height, -1, dtype=np.int64)
+    position[kept["_row"].to_numpy()] = np.arange(kept.height)
+    kept_pairs = position[pairs]
+    kept_pairs = kept_pairs[(kept_pairs >= 0).all(axis=1)]
+    leaks = leak_report(kept, None, list(SPLIT_NAMES), cfg.minhash, near_pairs=kept_pairs)
     tables = {}
     for name in SPLIT_NAMES:
         rows = kept.filter(pl.col("split") == name).sort("sample_id")["_row"].to_numpy()

@@ -3,7 +3,7 @@
 Each input has an explicit source recorded in the manifest: the embedded taxonomy or a file,
 the embedded bokeh catalogue or a saved one, ``artifacts/graph.json`` / ``--graph`` or a graph
 built in memory, ``artifacts/item_tags.parquet`` / ``--tags`` or tags built in memory from the
-attribute-rule evidence (owner C's ``build_item_tags``).
+default evidence (``datagen.tags.defaults.default_tag_index``: rules + curated).
 """
 
 from __future__ import annotations
@@ -66,12 +66,9 @@ def _tags(config: SynthConfig, catalogue: Any, taxonomy: Taxonomy) -> tuple[Any,
     path = config.tags_path or (DEFAULT_TAGS if DEFAULT_TAGS.is_file() else None)
     if path is not None:
         return TagIndex.load(path), str(path)
-    from datagen.tags import build_item_tags, rule_evidence
-    from datagen.tags.models import FusionPolicy
+    from datagen.tags.defaults import default_tag_index
 
-    table = build_item_tags(catalogue, taxonomy, rule_evidence(catalogue, taxonomy),
-                            FusionPolicy())
-    return TagIndex.from_table(table), "built-in-memory:rule_evidence"
+    return default_tag_index(catalogue, taxonomy)  # rules + shipped curated evidence
 
 
 def _seeds(config: SynthConfig, catalogue: Any, graph: Any) -> list[Seed]:

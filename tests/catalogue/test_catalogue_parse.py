@@ -57,6 +57,10 @@ def test_numbered_and_bulleted_list_with_reasons() -> None:
     ("", []),
     ("No recommendations today, sorry.", []),
     ("Inception", ["Inception"]),
+    # titles that start like prose fillers stay whole in lists and emphasis (owner H)
+    ("1. **Watch It (1993)** - a great pick\n2. Maybe Baby (2000)\n3. Try and Get Me! (1950)",
+     ["Watch It (1993)", "Maybe Baby (2000)", "Try and Get Me! (1950)"]),
+    ("Maybe Heat (1995)? Or try **Watch It**.", ["Heat (1995)"]),
 ])
 def test_shapes(text: str, expected: list[str]) -> None:
     assert extract_titles(text) == expected

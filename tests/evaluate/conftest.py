@@ -94,6 +94,14 @@ def tag_table(rows: Sequence[tuple[str, str, str]]):
 
 
 @pytest.fixture()
+def tag_file(tmp_path) -> Path:
+    """:data:`TAGS` written as an ``item_tags.parquet`` (owner C's writer)."""
+    from datagen.tags import write_item_tags
+
+    return write_item_tags(tag_table(TAGS), tmp_path / "item_tags.parquet")
+
+
+@pytest.fixture()
 def tags():
     """Owner C's TagIndex over :data:`TAGS` (pairs not listed are unknown)."""
     from datagen.tags import TagIndex

@@ -5,33 +5,32 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from datagen.cli.main import app
-from tests.evaluate.conftest import TAGS, build_sample, tag_table, write_split_file
 
 MANN = ["tt0000009", "tt0000010", "tt0000011", "tt0000012"]
 
 
 @pytest.fixture()
-def env(tmp_path, catalogue):
+def env(tmp_path, catalogue, make_sample, write_split, tag_file):
     """A run folder with a test split, plus catalogue, tags and graph files."""
     from datagen.graph import build_graph, save_graph
-    from datagen.tags import write_item_tags
 
     run = tmp_path / "run"
     samples = [
-        build_sample("g1", traits=["gore"], liked=["tt0000001"], ground_truth=MANN[:3]),
-        build_sample("g2", traits=["spiders_snakes"], liked=["tt0000001"], ground_truth=MANN),
-        build_sample("c1", liked=["tt0000002"], ground_truth=["tt0000006", "tt0000008"]),
+        make_sample("g1", traits=["gore"], liked=["tt0000001"], ground_truth=MANN[:3]),
+        make_sample("g2", traits=["spiders_snakes"], liked=["tt0000001"], ground_truth=MANN),
+        make_sample("c1", liked=["tt0000002"], ground_truth=["tt0000006", "tt0000008"]),
     ]
-    write_split_file(run, samples, "test")
-    write_split_file(run, [build_sample("v1", ground_truth=["tt0000001"])], "validation")
+    write_split(run, samples, "test")
+    write_split(run, [make_sample("v1", ground_truth=["tt0000001"])], "validation")
     files = {
         "catalogue": catalogue.save(tmp_path / "catalogue.parquet"),
-        "tags": write_item_tags(tag_table(TAGS), tmp_path / "item_tags.parquet"),
+        "tags": tag_file,
         "graph": save_graph(build_graph(catalogue), tmp_path / "graph.json"),
     }
     opts = ["--run-dir", str(run), "--catalogue", str(files["catalogue"]),
@@ -101,9 +100,11 @@ def test_evaluate_subprocess_json(env):
     res = _invoke(["baseline", "graph_safe", *opts, "--graph", str(files["graph"])])
     assert res.exit_code == 0, res.output
     pred = run / "predictions" / "graph_safe.jsonl"
+    script = Path(sys.executable).with_name("datagen")  # the installed console script
+    cmd = [str(script)] if script.is_file() else [
+        sys.executable, "-c", "from datagen.cli.main import main; main()"]
     proc = subprocess.run(
-        [sys.executable, "-c", "from datagen.cli.main import main; main()", "evaluate",
-         "--predictions", str(pred), *opts, "--bootstrap", "50", "--json"],
+        [*cmd, "evaluate", "--predictions", str(pred), *opts, "--bootstrap", "50", "--json"],
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert proc.returncode == 0, proc.stderr

@@ -112,3 +112,12 @@ def test_minhash_batches_do_not_change_signatures():
     texts = ["the quick brown fox jumps over the lazy dog again and again", "", "Hi!",
              "a completely different sentence about heist films at night"] * 5
     assert (minhash_signatures(texts, batch=3) == minhash_signatures(texts, batch=1000)).all()
+
+
+def test_short_texts_do_not_flood_lsh_buckets():
+    from datagen.splits.minhash import candidate_pairs
+
+    texts = [f"ok {i}" for i in range(3000)] + ["", "hi"] * 50
+    pairs = candidate_pairs(minhash_signatures(texts))
+    # only the repeated "hi" texts are candidates of each other (50 * 49 / 2 pairs)
+    assert len(pairs) <= 50 * 49 // 2 + 10
