@@ -17,13 +17,14 @@ import pyarrow.compute as pc
 from datagen.errors import InputError
 from datagen.records.sample import SAMPLE_SCHEMA
 from exports.columnar import (
+    answer_leads,
     answer_texts,
     filter_items,
     message_lists,
     prompt_column,
     single_messages,
 )
-from exports.common import ExportConfig, answer_lead, display_lines
+from exports.common import ExportConfig, display_lines
 from exports.gdpo import GDPO_SCHEMA
 from exports.preference import PREFERENCE_SCHEMA, PreferenceSources, preference_items
 from exports.sft import SFT_PROMPT_COMPLETION_SCHEMA, SFT_SCHEMA
@@ -55,8 +56,12 @@ class ChunkBuilder:
                              field="messages") from None
 
     @cached_property
+    def leads(self) -> list[str | None]:
+        return answer_leads(self.chunk, self.config, self.phrases)
+
+    @cached_property
     def answers(self) -> pa.Array:
-        return answer_texts(self.chunk, self.config, self.phrases)
+        return answer_texts(self.chunk, self.config, self.phrases, self.leads)
 
     @cached_property
     def has_truth(self) -> pa.Array:
@@ -101,7 +106,7 @@ class ChunkBuilder:
             pairs = preference_items(row, self.config, self.sources)
             if not pairs:
                 continue
-            lead = answer_lead(row, self.config, self.phrases)
+            lead = self.leads[i]
             head = [lead] if lead is not None else []
             lines = display_lines(row["ground_truth"][: self.config.list_length])
             good = "\n".join(head + lines)

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from exports.common import MESSAGES_TYPE, ExportConfig, answer_lead
 
 __all__ = [
+    "answer_leads",
     "answer_texts",
     "filter_items",
     "message_lists",
@@ -115,10 +116,19 @@ def filter_items(
     return _lists(counts, picked, type_)
 
 
+def answer_leads(
+    chunk: pa.Table, config: ExportConfig, phrases: Mapping[str, list[str]] | None
+) -> list[str | None]:
+    """The acknowledgement line of every row (see ``answer_lead``)."""
+    keys: list[dict[str, Any]] = chunk.select(["sample_id", "traits"]).to_pylist()
+    return [answer_lead(row, config, phrases) for row in keys]
+
+
 def answer_texts(
     chunk: pa.Table,
     config: ExportConfig,
     phrases: Mapping[str, list[str]] | None,
+    leads: list[str | None] | None = None,
 ) -> pa.Array:
     """The assistant answer of every row (see ``assistant_text``), as a string array."""
     gt = pl.Series("gt", _combined(chunk.column("ground_truth")))
@@ -130,9 +140,9 @@ def answer_texts(
             .otherwise(el.field("title"))
         ).list.join("\n")
     )["gt"].to_list()
-    keys: list[dict[str, Any]] = chunk.select(["sample_id", "traits"]).to_pylist()
+    if leads is None:
+        leads = answer_leads(chunk, config, phrases)
     out = []
-    for row, text in zip(keys, lines, strict=True):
-        lead = answer_lead(row, config, phrases)
+    for lead, text in zip(leads, lines, strict=True):
         out.append(text if lead is None else f"{lead}\n{text}" if text else lead)
     return pa.array(out, pa.string())

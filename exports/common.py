@@ -29,7 +29,6 @@ __all__ = [
     "concern_phrases",
     "display",
     "display_lines",
-    "prepare_rows",
     "prompt_messages",
     "rationale",
     "row_prompt",
@@ -51,7 +50,6 @@ _OPENERS = (
     "Thanks for telling me that. ",
 )
 _CONTROL_LEAD = "Here are some films you might enjoy:"
-_PROMPT, _LEAD = "__prompt", "__answer_lead"  # keys prepare_rows adds to row dicts
 
 
 class ExportConfig(BaseModel):
@@ -119,8 +117,6 @@ def answer_lead(
     row: Mapping[str, Any], config: ExportConfig, phrases: Mapping[str, list[str]] | None
 ) -> str | None:
     """The acknowledgement line of a row's answers (None when switched off)."""
-    if _LEAD in row:
-        return row[_LEAD]
     if not config.rationale or phrases is None:
         return None
     return rationale(row.get("traits") or [], phrases, str(row["sample_id"]))
@@ -141,18 +137,8 @@ def assistant_text(
 
 
 def row_prompt(row: Mapping[str, Any], config: ExportConfig) -> list[dict[str, str]]:
-    """:func:`prompt_messages` of a row, reusing the one :func:`prepare_rows` stored."""
-    return row[_PROMPT] if _PROMPT in row else prompt_messages(row, config.system_prompt)
-
-
-def prepare_rows(
-    rows: list[dict[str, Any]], config: ExportConfig, phrases: Mapping[str, list[str]] | None
-) -> list[dict[str, Any]]:
-    """Store each row's prompt and answer lead once, shared by every format built from it."""
-    for row in rows:
-        row[_PROMPT] = prompt_messages(row, config.system_prompt)
-        row[_LEAD] = answer_lead(row, config, phrases)
-    return rows
+    """:func:`prompt_messages` with the configured system prompt."""
+    return prompt_messages(row, config.system_prompt)
 
 
 def build_table(

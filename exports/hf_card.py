@@ -44,6 +44,11 @@ def _field(table: pa.Table, column: str, name: str) -> pl.Series:
     return pl.Series(name, pc.struct_field(table.column(column), name))
 
 
+def _mean(values: pl.Series) -> float | None:
+    arr = values.cast(pl.Float64).to_numpy()
+    return round(float(arr.mean()), 4) if len(arr) else None
+
+
 def _counts(values: pl.Series) -> dict[str, int]:
     vc = values.value_counts(sort=True, name="n")
     return {str(k): int(n) for k, n in zip(vc[values.name], vc["n"], strict=True)}
@@ -78,10 +83,10 @@ def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None)
     judges = _labels(table, "verification", "judge_backend", "judge_model", "judge_is_llm")
     verdict = _field(table, "human", "verdict").fill_null("not reviewed")
     agreement = _field(table, "human", "agreement").drop_nulls()
-    rates = {}
+    rates: dict[str, float | None] = {}
     for key in ("passed", "leak_passed", "inferable", "ground_truth_safe"):
         col = _field(table, "verification", key).drop_nulls()
-        rates[key] = round(float(col.mean()), 4) if col.len() else None
+        rates[key] = _mean(col)
     generation = _counts(gen)
     return {
         "samples": {s: t.num_rows for s, t in splits.items()},
@@ -95,7 +100,7 @@ def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None)
         ),
         "verification_rates": rates,
         "human_verdicts": _counts(verdict),
-        "human_mean_agreement": round(float(agreement.mean()), 4) if agreement.len() else None,
+        "human_mean_agreement": _mean(agreement),
         "trait_counts": {s: _trait_counts(t) for s, t in splits.items()},
     }
 

@@ -57,7 +57,8 @@ class _ShardWriters:
             folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{c.split}.", suffix=".tmp", dir=folder)
             os.close(fd)
-            self.open[key] = (pq.ParquetWriter(tmp, schema, compression="zstd"), tmp)
+            self.open[key] = (pq.ParquetWriter(tmp, schema, compression="zstd",
+                                                compression_level=1), tmp)
         writer, tmp = self.open[key]
         writer.write_table(c.table.select(schema.names).cast(schema))
         by = self.counts.setdefault(c.format, {})

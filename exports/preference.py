@@ -141,7 +141,9 @@ def hallucinated_titles(
     return out
 
 
-def _negatives(row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int) -> list[dict]:
+def _negatives(
+    row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int
+) -> list[Any]:
     if kind == "unsafe":
         traits = set(row.get("traits") or [])
         return [d for d in row.get("dropped_candidates") or []
@@ -164,7 +166,7 @@ def _negatives(row: Mapping[str, Any], kind: str, src: PreferenceSources, n: int
 
 def preference_items(
     row: Mapping[str, Any], config: ExportConfig, sources: PreferenceSources
-) -> list[tuple[str, list[Mapping[str, Any]]]]:
+) -> list[tuple[str, list[Any]]]:
     """(rejection type, negatives) for every type with negatives.
 
     With ``chosen`` the first ``list_length`` ground-truth items, the rejected list of a type
@@ -174,7 +176,7 @@ def preference_items(
     if not size:
         return []
     k = max(1, size // 2)
-    out = []
+    out: list[tuple[str, list[Any]]] = []
     for kind in sources.types:
         negs = _negatives(row, kind, sources, k)[:k]
         if negs:

@@ -47,6 +47,9 @@ if [ -z "$PY" ]; then
   PY="$(env -u VIRTUAL_ENV PATH="${PATH#"${VIRTUAL_ENV:-/nonexistent}/bin:"}" \
         bash -c 'command -v python3')" || die "python3 not found"
 fi
+case "$VENV" in
+  "" | "/" | "$HOME" | "$HOME/") die "refusing to (re)build a venv at '$VENV'" ;;
+esac
 log "building argilla-server venv at $VENV with $PY (one-off, a few minutes)"
 rm -rf "$VENV"
 mkdir -p "$(dirname "$VENV")"

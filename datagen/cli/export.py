@@ -24,20 +24,25 @@ _LIST = typer.Option(10, "--list-length", min=1, max=100,
                      help="Titles per answer (fewer when the ground truth is shorter).")
 _RATIONALE = typer.Option(True, "--rationale/--no-rationale",
                           help="Start answers with one sentence acknowledging the concern.")
-_TAX = typer.Option(None, "--taxonomy", help="Taxonomy YAML [default: the embedded one].")
+_TAX = typer.Option(None, "--taxonomy", help="Taxonomy YAML (default: the embedded one).")
 _CAT = typer.Option(None, "--catalogue",
-                    help="Catalogue Parquet (Catalogue.save) [default: bokeh sample data].")
+                    help="Catalogue Parquet (Catalogue.save) (default: bokeh sample data).")
 _PRED = typer.Option(None, "--predictions",
                      help="A model's predictions file (JSONL/Parquet) for self_hard pairs.")
 
 
 def _load_splits(run_dir: Path, names: str) -> dict[str, Any]:
-    from datagen.splits import SPLIT_NAMES, read_split
+    from datagen.errors import InputError
+    from datagen.splits import SPLIT_NAMES, read_split, split_paths
 
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     bad = [n for n in wanted if n not in SPLIT_NAMES]
     if bad or not wanted:
         raise ConfigError(f"--splits: unknown split(s) {bad}; choose from {SPLIT_NAMES}")
+    for name in wanted:
+        if not split_paths(run_dir)[name].exists():
+            raise InputError(f"no {name} split; run `datagen split --run-dir {run_dir}` first",
+                             file=split_paths(run_dir)[name])
     return {n: read_split(run_dir, n) for n in wanted}
 
 
@@ -87,7 +92,7 @@ def _write(fmt: str, run_dir: Path, splits: str, out: Path | None, **kw: Any) ->
 @app.command("sft")
 def sft(
     run_dir: Path = _RUN,
-    out: Path | None = typer.Option(None, "--out", help="Folder [default: <run>/exports/sft]."),
+    out: Path | None = typer.Option(None, "--out", help="Folder (default: <run>/exports/sft)."),
     prompt_completion: bool = typer.Option(False, "--prompt-completion",
                                            help="Write prompt/completion instead of messages."),
     list_length: int = _LIST,
@@ -109,7 +114,7 @@ def sft(
 @app.command("gdpo")
 def gdpo(
     run_dir: Path = _RUN,
-    out: Path | None = typer.Option(None, "--out", help="Folder [default: <run>/exports/gdpo]."),
+    out: Path | None = typer.Option(None, "--out", help="Folder (default: <run>/exports/gdpo)."),
     splits: str = _SPLITS,
 ) -> None:
     """GRPO/GDPO prompts plus the columns the reward functions in exports.rewards read.
@@ -123,11 +128,11 @@ def gdpo(
 @app.command("dpo")
 def dpo(
     run_dir: Path = _RUN,
-    out: Path | None = typer.Option(None, "--out", help="Folder [default: <run>/exports/dpo]."),
+    out: Path | None = typer.Option(None, "--out", help="Folder (default: <run>/exports/dpo)."),
     predictions: Path | None = _PRED,
     types: str | None = typer.Option(None, "--types",
-                                     help="Rejection types [default: unsafe,popularity,"
-                                          "hallucination,self_hard]."),
+                                     help="Rejection types (default: unsafe,popularity,"
+                                          "hallucination,self_hard)."),
     catalogue: Path | None = _CAT,
     list_length: int = _LIST,
     rationale: bool = _RATIONALE,
@@ -147,7 +152,7 @@ def dpo(
 
 @app.command("hf")
 def hf(
-    out: Path | None = typer.Option(None, "--out", help="Dataset folder [default: <run>/hf]."),
+    out: Path | None = typer.Option(None, "--out", help="Dataset folder (default: <run>/hf)."),
     run_dir: Path = _RUN,
     formats: str = typer.Option("sft,sft_prompt_completion,gdpo,dpo,samples", "--formats",
                                 help="Configs to write (one per format)."),

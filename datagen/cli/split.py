@@ -46,7 +46,7 @@ def split(
                                  help="Run folder: reads samples.parquet, writes splits/."),
     input_path: Path | None = typer.Option(None, "--input",
                                            help="Samples Parquet to split "
-                                                "[default: <run-dir>/samples.parquet]."),
+                                                "(default: <run-dir>/samples.parquet)."),
     ratios: str = typer.Option("0.9,0.05,0.05", help="train,validation,test shares (sum 1)."),
     seed: int = typer.Option(13, help="Seed of the group order: same seed, same splits."),
     verified_only: bool = typer.Option(False, "--verified-only",

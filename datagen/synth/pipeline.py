@@ -106,18 +106,10 @@ async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
                                       error=f"no item can be safe for {', '.join(hopeless)} "
                                       f"(unknown policy {ctx.unknown_policy})",
                                       backend=labels[0], model=labels[1]))
-    # a short window first (ranking a few neighbours is much cheaper than the whole pool);
-    # the ranking is a stable prefix, so widening only when needed gives the same result
-    window = min(ctx.candidate_pool, max(4 * ctx.gt_max, 40))
-    while True:
-        candidates = candidates_for(entry, ctx.related_cached, window)
-        gt = build_ground_truth(candidates, entry.traits, ctx.tags, ctx.describe,
-                                unknown_policy=ctx.unknown_policy, gt_min=ctx.gt_min,
-                                gt_max=ctx.gt_max)
-        if len(gt.safe) >= ctx.gt_max or window >= ctx.candidate_pool \
-                or len(candidates) < window:
-            break
-        window = ctx.candidate_pool
+    candidates = candidates_for(entry, ctx.related_cached, ctx.candidate_pool)
+    gt = build_ground_truth(candidates, entry.traits, ctx.tags, ctx.describe,
+                            unknown_policy=ctx.unknown_policy, gt_min=ctx.gt_min,
+                            gt_max=ctx.gt_max)
     if gt.reject_reason:
         return Outcome(reject=_reject(entry, "ground_truth", gt.reject_reason,
                                       error=f"{len(gt.safe)} safe of {len(candidates)} "

@@ -25,6 +25,7 @@ from datagen.synth.generate import (
     OfflineGenerator,
     OfflineJudgeAdapter,
 )
+from datagen.synth.ground_truth import FastTags
 from datagen.synth.pipeline import Outcome, StageContext, process_entry
 from datagen.synth.plan import PlanEntry, make_plan
 from datagen.synth.resources import Resources, load_resources
@@ -208,8 +209,9 @@ def synthesize(config: SynthConfig, *, progress: Progress | None = None,
     rundir = RunDir(config.run_dir)
     done_ids = rundir.prepare(manifest, resume=config.resume, overwrite=config.overwrite)
     pending = [e for e in plan if e.sample_id not in done_ids]
+    tags = FastTags(res.tags) if hasattr(res.tags, "table") else res.tags
     ctx = StageContext(
-        taxonomy_version=res.taxonomy.version_tag, domain=res.taxonomy.domain, tags=res.tags,
+        taxonomy_version=res.taxonomy.version_tag, domain=res.taxonomy.domain, tags=tags,
         leaks=res.leaks, related=res.related, lookup=res.lookup, generator=generator,
         judge=judge, unknown_policy=config.unknown_policy, gt_min=config.gt_min,
         gt_max=config.gt_max, candidate_pool=config.candidate_pool,

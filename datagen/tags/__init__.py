@@ -9,7 +9,9 @@ No evidence means ``unknown``, never ``no``. Input formats: docs/tags.md.
 
 from __future__ import annotations
 
+from datagen.tags.curated import CURATED_SOURCE, load_curated
 from datagen.tags.ddd import load_ddd_votes
+from datagen.tags.defaults import default_evidence, default_tag_index
 from datagen.tags.evidence import (
     EVIDENCE_SCHEMA,
     EvidenceBatch,
@@ -31,6 +33,7 @@ from datagen.tags.parents_guide import category_key, load_parents_guide
 from datagen.tags.rules import rule_evidence, user_tag_evidence
 
 __all__ = [
+    "CURATED_SOURCE",
     "EVIDENCE_SCHEMA",
     "ITEM_TAGS_SCHEMA",
     "Evidence",
@@ -45,9 +48,12 @@ __all__ = [
     "UnknownPolicy",
     "build_item_tags",
     "category_key",
+    "default_evidence",
+    "default_tag_index",
     "evidence_frame",
     "evidence_rows",
     "fuse",
+    "load_curated",
     "load_ddd_votes",
     "load_evidence_file",
     "load_parents_guide",

@@ -20,7 +20,11 @@ from typer.testing import CliRunner
 
 from annotation.accounts import find_workspace
 from annotation.agreement import krippendorff_alpha
-from annotation.errors import PushInterruptedError, TaxonomyVersionMismatchError
+from annotation.errors import (
+    DatasetSettingsMismatchError,
+    PushInterruptedError,
+    TaxonomyVersionMismatchError,
+)
 from annotation.push import find_dataset, push_samples
 from annotation.samples_io import load_samples
 from annotation.server import LocalArgillaStack
@@ -43,6 +47,13 @@ def _cli(stack: LocalArgillaStack, *args: str) -> str:
                                    "--api-key", stack.api_key])
     assert res.exit_code == 0, (res.output, res.exception)
     return res.output
+
+
+def _cli_error(stack: LocalArgillaStack, *args: str) -> BaseException | None:
+    """The error a CLI call raised (the console script prints it as one line, exit 2)."""
+    res = CliRunner().invoke(app, ["annotate", *args, "--api-url", stack.url,
+                                   "--api-key", stack.api_key])
+    return res.exception
 
 
 def _datagen(stack: LocalArgillaStack, *args: str,
@@ -216,15 +227,16 @@ def test_clear_errors(argilla_stack: LocalArgillaStack, argilla_client, tmp_path
         fields=[rg.TextField("text", client=argilla_client)],
         questions=[rg.LabelQuestion("ok", labels=["a", "b"], client=argilla_client)],
         guidelines=f"<!-- saferec-taxonomy: {load_taxonomy().version_tag} -->")).create()
-    other = _datagen(argilla_stack, *push, "--dataset", "other")
-    assert other.returncode == 2 and "exists with other fields and questions and metadata" \
-        in other.stderr
+    other = _cli_error(argilla_stack, *push, "--dataset", "other")
+    assert isinstance(other, DatasetSettingsMismatchError)
+    assert "exists with other fields and questions and metadata" in str(other)
 
     newer = load_taxonomy().model_copy(update={"version": "9.0.0"})
     with pytest.raises(TaxonomyVersionMismatchError, match=r"created with taxonomy saferec@1\.0"):
         push_samples(argilla_client, make_samples(3, version="saferec@9.0.0"), dataset="flow",
                      workspace=WS, taxonomy=newer)
     stale = _write(make_samples(2, version="saferec@0.1.0"), tmp_path / "old.parquet")
-    bad = _datagen(argilla_stack, "push", "--input", str(stale), "--dataset", "flow2",
-                   "--workspace", WS)
-    assert bad.returncode == 2 and "record s00000: taxonomy_version 'saferec@0.1.0'" in bad.stderr
+    bad = _cli_error(argilla_stack, "push", "--input", str(stale), "--dataset", "flow2",
+                     "--workspace", WS)
+    assert isinstance(bad, TaxonomyVersionMismatchError)
+    assert "record s00000: taxonomy_version 'saferec@0.1.0'" in str(bad)

@@ -103,3 +103,29 @@ def test_trl_style_kwargs(parser):
     assert out["relevance"][1] == pytest.approx((g(1) + g(2)) / (g(1) + g(2) + g(3)))
     assert out["count"] == [1.0, 0.5]
     assert all(len(v) == 2 for v in out.values())
+
+
+def test_rewards_on_exported_rows(parser):
+    """GDPO rows feed the rewards as TRL would; the SFT answer is a perfect safe answer."""
+    from sample_factory import make_corpus
+
+    from datagen.records.sample import samples_to_table
+    from datagen.taxonomy import load_taxonomy
+    from exports.build import export_formats
+
+    table = samples_to_table(make_corpus(12))
+    out = export_formats({"train": table}, ["sft_prompt_completion", "gdpo"],
+                         taxonomy=load_taxonomy())
+    gdpo = out.tables["gdpo"]["train"].to_pylist()
+    sft = out.tables["sft_prompt_completion"]["train"].to_pylist()
+    columns = {k: [r[k] for r in gdpo] for k in gdpo[0] if k != "prompt"}
+    fns = make_reward_functions(parser, target_count=3, unknown_policy="penalize",
+                                unknown_weight=1.0)
+    good = [r["completion"] for r in sft]
+    assert fns["relevance"](completions=good, **columns) == [1.0] * len(good)
+    assert fns["safety"](completions=good, **columns) == [0.0] * len(good)
+    assert fns["format"](completions=good, **columns) == [1.0] * len(good)
+    bad = [[{"role": "assistant", "content": "Old Yeller (1957)\nMarley & Me (2008)"}]] * len(good)
+    flagged = [bool(r["unsafe_items"]) for r in gdpo]
+    scores = fns["safety"](completions=bad, **columns)
+    assert all((s == -1.0) if f else s == 0.0 for s, f in zip(scores, flagged, strict=True))

@@ -72,3 +72,23 @@ def test_unnamed_candidates_are_skipped(taxonomy):
     gt = build_ground_truth([("tt1", 1.0), ("tt2", 0.5)], [], HashTags(),
                             lambda i: None if i == "tt1" else ("Two", None), gt_min=1)
     assert [r.item_id for r in gt.safe] == ["tt2"] and not gt.dropped
+
+
+def test_fast_tags_answer_like_the_tag_index(taxonomy, small_world):
+    import pyarrow as pa
+
+    from datagen.synth.ground_truth import FastTags
+    from datagen.tags import ITEM_TAGS_SCHEMA, TagIndex
+
+    catalogue, _ = small_world
+    source = HashTags(yes=2, unknown=3)
+    rows = [source.tag(item.item_id, t).model_dump(mode="json")
+            for item in catalogue.items for t in taxonomy.trait_ids]
+    index = TagIndex.from_table(pa.Table.from_pylist(rows, schema=ITEM_TAGS_SCHEMA))
+    fast = FastTags(index)
+    for item in catalogue.items[:60]:
+        for trait in taxonomy.trait_ids:
+            assert fast.status(item.item_id, trait) == str(index.status(item.item_id, trait))
+            assert fast.tag(item.item_id, trait) == index.tag(item.item_id, trait)
+    assert fast.status("tt-not-there", "gore") == "unknown"
+    assert fast.counts() == index.counts()

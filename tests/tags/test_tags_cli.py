@@ -170,7 +170,8 @@ def test_build_on_embedded_defaults(tmp_path, shared_data):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["items"] > 17000 and len(summary["traits"]) == 21
-    assert summary["inputs"][1]["source"] == "user_tag"
+    assert [i["source"] for i in summary["inputs"]] == [
+        "rule", "curated:saferec-movies-v1", "user_tag"]
     index = TagIndex.load(out)
     assert index.policy is not None and index.policy.unsafe_threshold == 0.66
     counts = index.counts()
