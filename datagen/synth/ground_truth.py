@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import numpy as np
+
 from datagen.records.sample import DroppedCandidate, ItemRef
 from datagen.synth.plan import PlanEntry
 
@@ -81,6 +83,40 @@ class FastTags:
         self._yes_ids: dict[str, set[str]] = {}
         for item_id, trait_id in self._yes:
             self._yes_ids.setdefault(trait_id, set()).add(item_id)
+        ids = df["item_id"].unique(maintain_order=True).to_list()
+        self._pos = {item_id: i for i, item_id in enumerate(ids)}
+        self._masks: dict[tuple[str, str], np.ndarray] = {}
+        for trait_id in df["trait_id"].unique().to_list():
+            for status, members in (("no", self._no.get(trait_id, ())),
+                                    ("yes", self._yes_ids.get(trait_id, ()))):
+                mask = np.zeros(len(ids), dtype=bool)
+                mask[[self._pos[i] for i in members]] = True
+                self._masks[(trait_id, status)] = mask
+
+    def verdicts(self, item_ids: Sequence[str], traits: Sequence[str],
+                 allow_unknown: bool) -> list[tuple[str, str] | None]:
+        """:func:`_verdict` for many items at once (numpy masks; same answers)."""
+        idx = np.fromiter((self._pos.get(i, -1) for i in item_ids), dtype=np.int64,
+                          count=len(item_ids))
+        known = idx >= 0
+        idx = np.where(known, idx, 0)
+        none = np.zeros(len(self._pos), dtype=bool)
+        first_yes = np.full(len(idx), -1)
+        first_unknown = np.full(len(idx), -1)
+        for k, trait in enumerate(traits):
+            yes = self._masks.get((trait, "yes"), none)[idx] & known
+            no = self._masks.get((trait, "no"), none)[idx] & known
+            first_yes = np.where((first_yes < 0) & yes, k, first_yes)
+            first_unknown = np.where((first_unknown < 0) & ~yes & ~no, k, first_unknown)
+        out: list[tuple[str, str] | None] = []
+        for y, u in zip(first_yes.tolist(), first_unknown.tolist(), strict=True):
+            if y >= 0:
+                out.append((traits[y], "yes"))
+            elif u >= 0 and not allow_unknown:
+                out.append((traits[u], "unknown"))
+            else:
+                out.append(None)
+        return out
 
     def status(self, item_id: str, trait_id: str) -> str:
         if item_id in self._yes_ids.get(trait_id, ()):
@@ -172,14 +208,16 @@ def build_ground_truth(
     skipped). The scan stops once ``gt_max`` safe items are found.
     """
     allow = unknown_policy == "allow"
-    status = tags.status
+    ids = [item_id for item_id, _ in candidates]
+    fast = getattr(tags, "verdicts", None)
+    problems = fast(ids, traits, allow) if fast is not None else \
+        [_verdict(item_id, traits, tags.status, allow) for item_id in ids]
     verdicts: list[tuple[str, tuple[str, int | None], tuple[str, str] | None]] = []
     n_safe = 0
-    for item_id, _score in candidates:  # cheap pass: no records for a sample that is rejected
+    for item_id, problem in zip(ids, problems, strict=True):  # no records yet: cheap
         name = describe(item_id)
         if name is None:
             continue
-        problem = _verdict(item_id, traits, status, allow)
         verdicts.append((item_id, name, problem))
         if problem is None:
             n_safe += 1

@@ -92,3 +92,32 @@ def test_fast_tags_answer_like_the_tag_index(taxonomy, small_world):
             assert fast.tag(item.item_id, trait) == index.tag(item.item_id, trait)
     assert fast.status("tt-not-there", "gore") == "unknown"
     assert fast.counts() == index.counts()
+
+
+def test_vectorized_verdicts_equal_the_generic_path(taxonomy, small_world):
+    import pyarrow as pa
+
+    from datagen.synth.ground_truth import FastTags
+    from datagen.tags import ITEM_TAGS_SCHEMA, TagIndex
+
+    catalogue, _ = small_world
+    source = HashTags(yes=2, unknown=3)
+    rows = [source.tag(item.item_id, t).model_dump(mode="json")
+            for item in catalogue.items for t in taxonomy.trait_ids]
+    index = TagIndex.from_table(pa.Table.from_pylist(rows, schema=ITEM_TAGS_SCHEMA))
+    fast = FastTags(index)
+    ids = [item.item_id for item in catalogue.items]
+
+    def describe(item_id):
+        return None if item_id.endswith("7") else (item_id, 2000)
+
+    rng = random.Random(3)
+    for _ in range(200):
+        traits = rng.sample(taxonomy.trait_ids, rng.randint(0, 3))
+        cands = [(i, 1.0) for i in rng.sample(ids, 60)] + [("tt-missing", 0.1)]
+        kw = {"unknown_policy": rng.choice(["exclude", "allow"]), "gt_min": rng.randint(1, 4),
+              "gt_max": rng.randint(4, 30)}
+        a = build_ground_truth(cands, traits, fast, describe, **kw)
+        b = build_ground_truth(cands, traits, index, describe, **kw)
+        assert (a.safe, a.dropped, a.reject_reason, a.n_dropped) == \
+            (b.safe, b.dropped, b.reject_reason, b.n_dropped)
