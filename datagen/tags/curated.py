@@ -96,7 +96,7 @@ def load_curated(
         for polarity, traits in (("present", film.present), ("absent", film.absent))
         for trait_id in traits
     ]
-    schema = {"imdb_id": pl.String, **empty_evidence().drop("item_id").schema}
+    schema = pl.Schema({"imdb_id": pl.String(), **empty_evidence().drop("item_id").schema})
     df, unmatched = attach_item_ids(pl.DataFrame(rows, schema=schema), catalogue)
     return EvidenceBatch(
         source=source,
