@@ -7,22 +7,34 @@ no-op re-push (every record unchanged), and a pull that lists every record with 
 responses and decides verdicts. Prints wall times, records per second and peak memory of this
 process (ru_maxrss; the server runs in other processes).
 
-    python benchmarks/bench_argilla.py [--samples 5000] [--batch-size 250]
+The ceiling, measured in the same run against the same stack: a "bare SDK" pass logs the same
+records (built beforehand with annotation.records, so no payload building, hashing, diffing or
+progress bar is timed) with a plain ``dataset.records.log(records, batch_size=...)`` into a
+second dataset with the same settings (annotation.settings.build_settings). ``--minimal`` adds
+a pass with a dialogue-only dataset and record, to show the server's fixed per-record cost.
+Our push time divided by the bare time is the overhead ratio; load averages are printed too.
+
+    python benchmarks/bench_argilla.py [--samples 5000] [--batch-size 250] [--minimal]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import random
 import resource
 import time
+from typing import Any
 
+from annotation.accounts import ensure_workspace
 from annotation.client import connect
 from annotation.pull import pull_verdicts
 from annotation.push import push_samples
+from annotation.records import record_payload, to_record
 from annotation.server import LocalArgillaStack
+from annotation.settings import FIELD_DIALOGUE, Q_CORRECTION, build_settings
 from datagen.records.sample import (
     Cue,
     DroppedCandidate,
@@ -66,10 +78,46 @@ def make_samples(n: int, version: str, seed: int = 7) -> list[Sample]:
     return out
 
 
-def run(url: str, key: str, n: int, batch_size: int) -> None:
+def _load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def _bare_log(client: Any, name: str, settings: Any, records: list[Any],
+              batch_size: int) -> float:
+    """Create ``name`` with ``settings`` and time one plain ``records.log`` of ``records``."""
+    import argilla as rg
+
+    ws = ensure_workspace(client, "bench")
+    ds = rg.Dataset(name=name, workspace=ws, settings=settings, client=client).create()
+    with contextlib.redirect_stderr(io.StringIO()):  # the SDK's tqdm bar, not timed text
+        t0 = time.perf_counter()
+        ds.records.log(records, batch_size=batch_size)
+        return time.perf_counter() - t0
+
+
+def bare_pass(client: Any, samples: list[Sample], tax: Any, batch_size: int) -> float:
+    """The same records, same settings, plain SDK: the ceiling for our push."""
+    records = [to_record(record_payload(s)) for s in samples]
+    return _bare_log(client, "bench-bare", build_settings(tax, client), records, batch_size)
+
+
+def minimal_pass(client: Any, samples: list[Sample], batch_size: int) -> float:
+    """Dialogue field only (plus the one question Argilla requires): the server's floor."""
+    import argilla as rg
+
+    settings = rg.Settings(
+        fields=[rg.ChatField(FIELD_DIALOGUE, _client=client)],
+        questions=[rg.TextQuestion(Q_CORRECTION, client=client)])
+    records = [rg.Record(id=s.sample_id, fields={FIELD_DIALOGUE: [
+        {"role": t.role, "content": t.content} for t in s.messages]}) for s in samples]
+    return _bare_log(client, "bench-minimal", settings, records, batch_size)
+
+
+def run(url: str, key: str, n: int, batch_size: int, minimal: bool) -> None:
     tax = load_taxonomy()
     client = connect(url, key)
     samples = make_samples(n, f"{tax.name}@{tax.version}")
+    print(f"before: {_load()}")
     t0 = time.perf_counter()
     first = push_samples(client, samples, dataset="bench", workspace="bench", taxonomy=tax,
                          batch_size=batch_size)
@@ -82,18 +130,29 @@ def run(url: str, key: str, n: int, batch_size: int) -> None:
     pulled = pull_verdicts(client, dataset="bench", workspace="bench")
     t_pull = time.perf_counter() - t0
     assert first.created == n and again.unchanged == n and pulled.records == n
+    t_bare = bare_pass(client, samples, tax, batch_size)
+    t_min = minimal_pass(client, samples, batch_size) if minimal else None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"push    {n} records: {t_push:7.1f} s ({n / t_push:6.0f} records/s, "
           f"batch {batch_size})")
     print(f"re-push {n} records: {t_repush:7.1f} s (all unchanged, nothing sent)")
     print(f"pull    {n} records: {t_pull:7.1f} s ({n / t_pull:6.0f} records/s)")
     print(f"push + pull: {t_push + t_pull:.1f} s (target < 180 s); peak RSS {peak:.0f} MiB")
+    print(f"bare SDK log {n} records (same settings, same records): {t_bare:7.1f} s "
+          f"({n / t_bare:6.0f} records/s)")
+    print(f"ratio bare/ours: {t_bare / t_push:.2f} (1.00 = our push is at the SDK ceiling)")
+    if t_min is not None:
+        print(f"minimal log {n} records (dialogue field only): {t_min:7.1f} s "
+              f"({n / t_min:6.0f} records/s)")
+    print(f"after: {_load()} ({os.cpu_count()} cores)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--samples", type=int, default=5000)
+    ap.add_argument("--samples", "--n", type=int, default=5000)
     ap.add_argument("--batch-size", type=int, default=250)
+    ap.add_argument("--minimal", action="store_true",
+                    help="also time a dialogue-only dataset (the server's per-record floor)")
     args = ap.parse_args()
     url, key = os.environ.get("ARGILLA_API_URL"), os.environ.get("ARGILLA_API_KEY")
     with contextlib.ExitStack() as stack:
@@ -102,7 +161,7 @@ def main() -> None:
             local = stack.enter_context(LocalArgillaStack())
             url, key = local.url, local.api_key
             print(f"local stack ready in {time.perf_counter() - t0:.1f} s at {url}")
-        run(url, key, args.samples, args.batch_size)
+        run(url, key, args.samples, args.batch_size, args.minimal)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from pydantic import TypeAdapter
 
 from datagen.records.sample import DroppedCandidate, ItemRef
 from datagen.synth.plan import PlanEntry
@@ -182,14 +183,18 @@ def _verdict(item_id: str, traits: Sequence[str], status: Callable[[str, str], A
 
 
 def _dropped(tags: TagLookup, item_id: str, title: str, year: int | None,
-             trait: str, status: str) -> DroppedCandidate:
+             trait: str, status: str) -> dict[str, Any]:
     if status == "yes":
         _, score, evidence = tag_status(tags, item_id, trait)
         reason = f"unsafe:{trait} ({score:.2f}; {evidence})"
     else:
         score, reason = 0.0, f"unknown:{trait}"
-    return DroppedCandidate(item_id=item_id, title=title, year=year, trait_id=trait,
-                            status=status, score=score, reason=reason)
+    return {"item_id": item_id, "title": title, "year": year, "trait_id": trait,
+            "status": status, "score": score, "reason": reason}
+
+
+#: validates a whole list in one call (hundreds of dropped candidates per sample)
+_DROPPED_LIST = TypeAdapter(list[DroppedCandidate])
 
 
 def build_ground_truth(
@@ -226,9 +231,12 @@ def build_ground_truth(
     if n_safe < gt_min:
         return GroundTruth(reject_reason=INSUFFICIENT, n_dropped=len(verdicts) - n_safe)
     result = GroundTruth()
+    dropped = []
     for item_id, (title, year), problem in verdicts:
         if problem is None:
             result.safe.append(ItemRef(item_id=item_id, title=title, year=year))
         else:
-            result.dropped.append(_dropped(tags, item_id, title, year, *problem))
+            dropped.append(_dropped(tags, item_id, title, year, *problem))
+    result.dropped = _DROPPED_LIST.validate_python(dropped)
+    result.n_dropped = len(dropped)
     return result

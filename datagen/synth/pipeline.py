@@ -53,6 +53,8 @@ class StageContext:
     #: traits for which no item can be safe (no item tagged ``no``; with unknown allowed: no
     #: item tagged ``no`` or ``unknown``): users with one are rejected without a scan
     hopeless_traits: frozenset[str] = frozenset()
+    #: item id -> (title, year) of the whole catalogue, if known up front (else memoized)
+    names: dict[str, tuple[str, int | None]] | None = None
 
     def __post_init__(self) -> None:
         raw = self.related
@@ -62,7 +64,7 @@ class StageContext:
             return raw(list(liked), k, list(exclude))
 
         self._cached = cached
-        self._names: dict[str, tuple[str, int | None] | None] = {}
+        self._names: dict[str, tuple[str, int | None] | None] = dict(self.names or {})
 
     def describe(self, item_id: str) -> tuple[str, int | None] | None:
         """``(title, year)`` of a catalogue item, memoized (None when unknown)."""

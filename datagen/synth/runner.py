@@ -216,7 +216,8 @@ def synthesize(config: SynthConfig, *, progress: Progress | None = None,
         judge=judge, unknown_policy=config.unknown_policy, gt_min=config.gt_min,
         gt_max=config.gt_max, candidate_pool=config.candidate_pool,
         drop_failed=config.drop_failed,
-        hopeless_traits=hopeless_traits(res.tags, config.unknown_policy))
+        hopeless_traits=hopeless_traits(res.tags, config.unknown_policy),
+        names={item.item_id: (item.title, item.year) for item in res.catalogue.items})
 
     async def main() -> None:
         try:
