@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datagen.errors import InputError
+from datagen.jsonl import iter_jsonl_objects
 from datagen.parquet_io import atomic_write_bytes
 
 __all__ = [
@@ -118,14 +119,7 @@ def _record(row: object, path: Path, where: int | str) -> PredictionRecord:
 
 
 def _jsonl_rows(path: Path) -> Iterable[tuple[int, object]]:
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc.msg})", file=path, record=lineno) from exc
+    return iter_jsonl_objects(path)
 
 
 def _parquet_rows(path: Path) -> Iterable[tuple[str, object]]:

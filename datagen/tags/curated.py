@@ -17,15 +17,15 @@ Line format::
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from datagen.errors import InputError
+from datagen.jsonl import iter_jsonl_objects, validate_line
 from datagen.tags.evidence import EvidenceBatch, empty_evidence, evidence_frame
 from datagen.tags.ids import CatalogueLike, attach_item_ids
 from datagen.taxonomy.models import Taxonomy
@@ -121,32 +121,20 @@ def _read_films(path: Path, trait_ids: set[str]) -> list[CuratedFilm]:
         raise InputError("file not found", file=path)
     films: list[CuratedFilm] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            film = _parse_line(line, path, line_no, trait_ids)
-            if film.imdb_id in seen:
-                raise InputError(f"film already listed on line {seen[film.imdb_id]}",
-                                 file=path, record=line_no, field="imdb_id")
-            seen[film.imdb_id] = line_no
-            films.append(film)
+    for line_no, obj in iter_jsonl_objects(path):
+        film = _parse_line(obj, path, line_no, trait_ids)
+        if film.imdb_id in seen:
+            raise InputError(f"film already listed on line {seen[film.imdb_id]}",
+                             file=path, record=line_no, field="imdb_id")
+        seen[film.imdb_id] = line_no
+        films.append(film)
     return films
 
 
-def _parse_line(line: str, path: Path, line_no: int, trait_ids: set[str]) -> CuratedFilm:
-    try:
-        obj = json.loads(line)
-    except ValueError as exc:
-        raise InputError(f"not valid JSON ({exc.args[0]})", file=path, record=line_no) from exc
-    if not isinstance(obj, dict):
-        raise InputError("each line must be a JSON object", file=path, record=line_no)
-    try:
-        film = CuratedFilm(**obj)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or None
-        raise InputError(err["msg"], file=path, record=line_no, field=where) from exc
+def _parse_line(
+    obj: dict[str, object], path: Path, line_no: int, trait_ids: set[str]
+) -> CuratedFilm:
+    film = validate_line(CuratedFilm, obj, path, line_no)
     for name in ("present", "absent"):
         listed = getattr(film, name)
         for trait_id in listed:

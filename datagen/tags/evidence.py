@@ -16,9 +16,9 @@ from typing import Any, TypeAlias
 
 import polars as pl
 import pyarrow as pa
-from pydantic import ValidationError
 
 from datagen.errors import InputError
+from datagen.jsonl import iter_jsonl_objects, validate_line
 from datagen.parquet_io import atomic_write_bytes, read_parquet, write_parquet
 from datagen.tags.models import Evidence
 
@@ -169,27 +169,12 @@ def load_evidence_file(path: str | Path) -> pl.DataFrame:
         raise InputError("evidence files end in .parquet or .jsonl", file=path)
     if not path.is_file():
         raise InputError("file not found", file=path)
-    rows: list[Evidence] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if line.strip():
-                rows.append(_parse_line(line, path, line_no))
+    rows = [_parse_line(obj, path, line_no) for line_no, obj in iter_jsonl_objects(path)]
     return evidence_frame(rows)
 
 
-def _parse_line(line: str, path: Path, line_no: int) -> Evidence:
-    try:
-        obj = json.loads(line)
-    except ValueError as exc:
-        raise InputError(f"not valid JSON ({exc.args[0]})", file=path, record=line_no) from exc
-    if not isinstance(obj, dict):
-        raise InputError("each line must be a JSON object", file=path, record=line_no)
-    try:
-        ev = Evidence(**obj)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or None
-        raise InputError(err["msg"], file=path, record=line_no, field=where) from exc
+def _parse_line(obj: dict[str, object], path: Path, line_no: int) -> Evidence:
+    ev = validate_line(Evidence, obj, path, line_no)
     if ev.topic_id is None and ev.pg_category is None and ev.trait_id is None:
         raise InputError("one of topic_id, pg_category or trait_id is required",
                          file=path, record=line_no, field="trait_id")

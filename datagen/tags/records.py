@@ -9,13 +9,13 @@ not an integer (with its line) instead of turning it into a null.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
 
 from datagen.errors import InputError
+from datagen.jsonl import iter_jsonl_objects
 
 __all__ = ["LINE", "int_column", "normalize_imdb", "read_records", "require_present"]
 
@@ -82,20 +82,10 @@ def _first_bad_csv_line(path: Path, sep: str) -> int | None:
 
 def _read_jsonl(path: Path) -> pl.DataFrame:
     rows: list[dict[str, str | None]] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise InputError(f"not valid JSON ({exc.args[0]})", file=path,
-                                 record=line_no) from exc
-            if not isinstance(obj, dict):
-                raise InputError("each line must be a JSON object", file=path, record=line_no)
-            row = {str(k): (None if v is None else str(v)) for k, v in obj.items()}
-            row[LINE] = line_no  # type: ignore[assignment]
-            rows.append(row)
+    for line_no, obj in iter_jsonl_objects(path):
+        row = {str(k): (None if v is None else str(v)) for k, v in obj.items()}
+        row[LINE] = line_no  # type: ignore[assignment]
+        rows.append(row)
     if not rows:
         return pl.DataFrame({LINE: []}, schema={LINE: pl.Int64})
     keys = list(dict.fromkeys(k for r in rows for k in r))
