@@ -118,10 +118,6 @@ def _record(row: object, path: Path, where: int | str) -> PredictionRecord:
     )
 
 
-def _jsonl_rows(path: Path) -> Iterable[tuple[int, object]]:
-    return iter_jsonl_objects(path)
-
-
 def _parquet_rows(path: Path) -> Iterable[tuple[str, object]]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -147,7 +143,7 @@ def load_predictions(path: str | Path, name: str | None = None) -> PredictionSet
         raise InputError("predictions file not found", file=path)
     suffix = path.suffix.lower()
     if suffix in JSONL_SUFFIXES:
-        rows: Iterable[tuple[int | str, object]] = _jsonl_rows(path)
+        rows: Iterable[tuple[int | str, object]] = iter_jsonl_objects(path)
     elif suffix == ".parquet":
         rows = _parquet_rows(path)
     else:
