@@ -113,11 +113,12 @@ def minimal_pass(client: Any, samples: list[Sample], batch_size: int) -> float:
     return _bare_log(client, "bench-minimal", settings, records, batch_size)
 
 
-def run(url: str, key: str, n: int, batch_size: int, minimal: bool) -> None:
+def run(url: str, key: str, n: int, batch_size: int, minimal: bool, bare_first: bool) -> None:
     tax = load_taxonomy()
     client = connect(url, key)
     samples = make_samples(n, f"{tax.name}@{tax.version}")
     print(f"before: {_load()}")
+    t_bare = bare_pass(client, samples, tax, batch_size) if bare_first else 0.0
     t0 = time.perf_counter()
     first = push_samples(client, samples, dataset="bench", workspace="bench", taxonomy=tax,
                          batch_size=batch_size)
@@ -130,7 +131,8 @@ def run(url: str, key: str, n: int, batch_size: int, minimal: bool) -> None:
     pulled = pull_verdicts(client, dataset="bench", workspace="bench")
     t_pull = time.perf_counter() - t0
     assert first.created == n and again.unchanged == n and pulled.records == n
-    t_bare = bare_pass(client, samples, tax, batch_size)
+    if not bare_first:
+        t_bare = bare_pass(client, samples, tax, batch_size)
     t_min = minimal_pass(client, samples, batch_size) if minimal else None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"push    {n} records: {t_push:7.1f} s ({n / t_push:6.0f} records/s, "
@@ -138,7 +140,8 @@ def run(url: str, key: str, n: int, batch_size: int, minimal: bool) -> None:
     print(f"re-push {n} records: {t_repush:7.1f} s (all unchanged, nothing sent)")
     print(f"pull    {n} records: {t_pull:7.1f} s ({n / t_pull:6.0f} records/s)")
     print(f"push + pull: {t_push + t_pull:.1f} s (target < 180 s); peak RSS {peak:.0f} MiB")
-    print(f"bare SDK log {n} records (same settings, same records): {t_bare:7.1f} s "
+    print(f"bare SDK log {n} records (same settings, same records, run "
+          f"{'before' if bare_first else 'after'} ours): {t_bare:7.1f} s "
           f"({n / t_bare:6.0f} records/s)")
     print(f"ratio bare/ours: {t_bare / t_push:.2f} (1.00 = our push is at the SDK ceiling)")
     if t_min is not None:
@@ -153,6 +156,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=250)
     ap.add_argument("--minimal", action="store_true",
                     help="also time a dialogue-only dataset (the server's per-record floor)")
+    ap.add_argument("--bare-first", action="store_true",
+                    help="run the bare SDK pass before ours (to see the order effect)")
     args = ap.parse_args()
     url, key = os.environ.get("ARGILLA_API_URL"), os.environ.get("ARGILLA_API_KEY")
     with contextlib.ExitStack() as stack:
@@ -161,7 +166,8 @@ def main() -> None:
             local = stack.enter_context(LocalArgillaStack())
             url, key = local.url, local.api_key
             print(f"local stack ready in {time.perf_counter() - t0:.1f} s at {url}")
-        run(url, key, args.samples, args.batch_size, args.minimal)
+        run(url, key, args.samples, args.batch_size, args.minimal,
+            args.bare_first)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,25 @@ import pyarrow.parquet as pq
 
 from datagen.errors import InputError
 
-__all__ = ["atomic_write_bytes", "read_parquet", "write_parquet"]
+__all__ = ["atomic_write_bytes", "new_temp_file", "read_parquet", "write_parquet"]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def new_temp_file(folder: Path, name: str) -> str:
+    """A temporary file beside its final ``name`` in ``folder``, to be renamed into place.
+
+    ``mkstemp`` creates files readable only by their owner; the mode is widened to what
+    ``open()`` would give under the current umask, so a published file is readable as usual.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    os.fchmod(fd, 0o666 & ~_umask())
+    os.close(fd)
+    return tmp
 
 
 def write_parquet(table: pa.Table, path: str | Path, schema: pa.Schema) -> Path:
@@ -24,8 +42,7 @@ def write_parquet(table: pa.Table, path: str | Path, schema: pa.Schema) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table = table.select(schema.names).cast(schema)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = new_temp_file(path.parent, path.name)
     try:
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
@@ -39,9 +56,9 @@ def atomic_write_bytes(data: bytes, path: str | Path) -> Path:
     """Write bytes atomically (for JSON manifests, stats, graphs)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = new_temp_file(path.parent, path.name)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

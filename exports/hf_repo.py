@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from datagen.parquet_io import atomic_write_bytes
+from datagen.parquet_io import atomic_write_bytes, new_temp_file
 from datagen.taxonomy.models import Taxonomy
 from exports.build import FORMAT_SCHEMAS, ExportChunk, ExportResult
 from exports.hf_card import provenance, render_card
@@ -55,8 +54,7 @@ class _ShardWriters:
                 shutil.rmtree(folder)
             self.cleared.add(c.format)
             folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{c.split}.", suffix=".tmp", dir=folder)
-            os.close(fd)
+            tmp = new_temp_file(folder, c.split)
             self.open[key] = (pq.ParquetWriter(tmp, schema, compression="zstd",
                                                 compression_level=1), tmp)
         writer, tmp = self.open[key]

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from pydantic import TypeAdapter
 
 from datagen.records.sample import DroppedCandidate, ItemRef
 from datagen.synth.plan import PlanEntry
@@ -86,37 +85,50 @@ class FastTags:
             self._yes_ids.setdefault(trait_id, set()).add(item_id)
         ids = df["item_id"].unique(maintain_order=True).to_list()
         self._pos = {item_id: i for i, item_id in enumerate(ids)}
-        self._masks: dict[tuple[str, str], np.ndarray] = {}
+        #: per trait: status code per item (0 no, 1 yes, 2 unknown) plus a last slot (2) for
+        #: ids the table does not know; traits the table never mentions are all unknown
+        self._unknown_row = np.full(len(ids) + 1, 2, dtype=np.int8)
+        self._codes: dict[str, np.ndarray] = {}
         for trait_id in df["trait_id"].unique().to_list():
-            for status, members in (("no", self._no.get(trait_id, ())),
-                                    ("yes", self._yes_ids.get(trait_id, ()))):
-                mask = np.zeros(len(ids), dtype=bool)
-                mask[[self._pos[i] for i in members]] = True
-                self._masks[(trait_id, status)] = mask
+            row = self._unknown_row.copy()
+            row[[self._pos[i] for i in self._no.get(trait_id, ())]] = 0
+            row[[self._pos[i] for i in self._yes_ids.get(trait_id, ())]] = 1
+            self._codes[trait_id] = row
+        #: candidate list -> positions (the same ranked lists come back for every user that
+        #: shares a seed); cleared when it grows large so memory stays bounded
+        self._idx_cache: dict[tuple[str, ...], np.ndarray] = {}
+
+    def _positions(self, item_ids: Sequence[str]) -> np.ndarray:
+        key = tuple(item_ids)
+        idx = self._idx_cache.get(key)
+        if idx is None:
+            if len(self._idx_cache) >= 20_000:
+                self._idx_cache.clear()
+            missing, pos = len(self._pos), self._pos
+            idx = np.array([pos.get(i, missing) for i in key], dtype=np.int64)
+            self._idx_cache[key] = idx
+        return idx
 
     def verdicts(self, item_ids: Sequence[str], traits: Sequence[str],
                  allow_unknown: bool) -> list[tuple[str, str] | None]:
-        """:func:`_verdict` for many items at once (numpy masks; same answers)."""
-        idx = np.fromiter((self._pos.get(i, -1) for i in item_ids), dtype=np.int64,
-                          count=len(item_ids))
-        known = idx >= 0
-        idx = np.where(known, idx, 0)
-        none = np.zeros(len(self._pos), dtype=bool)
-        first_yes = np.full(len(idx), -1)
-        first_unknown = np.full(len(idx), -1)
-        for k, trait in enumerate(traits):
-            yes = self._masks.get((trait, "yes"), none)[idx] & known
-            no = self._masks.get((trait, "no"), none)[idx] & known
-            first_yes = np.where((first_yes < 0) & yes, k, first_yes)
-            first_unknown = np.where((first_unknown < 0) & ~yes & ~no, k, first_unknown)
-        out: list[tuple[str, str] | None] = []
-        for y, u in zip(first_yes.tolist(), first_unknown.tolist(), strict=True):
-            if y >= 0:
-                out.append((traits[y], "yes"))
-            elif u >= 0 and not allow_unknown:
-                out.append((traits[u], "unknown"))
-            else:
-                out.append(None)
+        """:func:`_verdict` for many items at once (numpy status codes; same answers)."""
+        if not item_ids:
+            return []
+        if not traits:
+            return [None] * len(item_ids)
+        idx = self._positions(item_ids)
+        codes = np.stack([self._codes.get(t, self._unknown_row)[idx] for t in traits])
+        yes = codes == 1
+        any_yes = yes.any(axis=0)
+        first_yes = yes.argmax(axis=0)
+        unknown = codes == 2
+        any_unknown = unknown.any(axis=0) & ~any_yes & (not allow_unknown)
+        first_unknown = unknown.argmax(axis=0)
+        out: list[tuple[str, str] | None] = [None] * len(item_ids)
+        for k in np.flatnonzero(any_yes).tolist():
+            out[k] = (traits[first_yes[k]], "yes")
+        for k in np.flatnonzero(any_unknown).tolist():
+            out[k] = (traits[first_unknown[k]], "unknown")
         return out
 
     def status(self, item_id: str, trait_id: str) -> str:
@@ -193,10 +205,6 @@ def _dropped(tags: TagLookup, item_id: str, title: str, year: int | None,
             "status": status, "score": score, "reason": reason}
 
 
-#: validates a whole list in one call (hundreds of dropped candidates per sample)
-_DROPPED_LIST = TypeAdapter(list[DroppedCandidate])
-
-
 def build_ground_truth(
     candidates: Sequence[tuple[str, float]],
     traits: Sequence[str],
@@ -206,11 +214,14 @@ def build_ground_truth(
     unknown_policy: str = "exclude",
     gt_min: int = 3,
     gt_max: int = 10,
+    memo: dict[Any, Any] | None = None,
 ) -> GroundTruth:
     """Split ranked candidates into safe ground truth and dropped candidates with reasons.
 
     ``describe(item_id) -> (title, year)`` names a candidate (None = not in the catalogue:
-    skipped). The scan stops once ``gt_max`` safe items are found.
+    skipped). The scan stops once ``gt_max`` safe items are found. ``memo`` (one dict per
+    run, shared by all users) keeps the validated records: a record depends only on the item,
+    the trait and the status, and the same candidates come back for user after user.
     """
     allow = unknown_policy == "allow"
     ids = [item_id for item_id, _ in candidates]
@@ -231,12 +242,16 @@ def build_ground_truth(
     if n_safe < gt_min:
         return GroundTruth(reject_reason=INSUFFICIENT, n_dropped=len(verdicts) - n_safe)
     result = GroundTruth()
-    dropped = []
+    memo = {} if memo is None else memo
+    dropped: list[DroppedCandidate] = []
     for item_id, (title, year), problem in verdicts:
-        if problem is None:
-            result.safe.append(ItemRef(item_id=item_id, title=title, year=year))
-        else:
-            dropped.append(_dropped(tags, item_id, title, year, *problem))
-    result.dropped = _DROPPED_LIST.validate_python(dropped)
+        key = (item_id, problem)
+        record = memo.get(key)
+        if record is None:
+            record = ItemRef(item_id=item_id, title=title, year=year) if problem is None else \
+                DroppedCandidate.model_validate(_dropped(tags, item_id, title, year, *problem))
+            memo[key] = record
+        (result.safe if problem is None else dropped).append(record)
+    result.dropped = dropped
     result.n_dropped = len(dropped)
     return result

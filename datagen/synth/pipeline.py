@@ -65,6 +65,8 @@ class StageContext:
 
         self._cached = cached
         self._names: dict[str, tuple[str, int | None] | None] = dict(self.names or {})
+        #: validated ground-truth / dropped-candidate records, reused across users
+        self.records: dict[Any, Any] = {}
 
     def describe(self, item_id: str) -> tuple[str, int | None] | None:
         """``(title, year)`` of a catalogue item, memoized (None when unknown)."""
@@ -111,7 +113,7 @@ async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
     candidates = candidates_for(entry, ctx.related_cached, ctx.candidate_pool)
     gt = build_ground_truth(candidates, entry.traits, ctx.tags, ctx.describe,
                             unknown_policy=ctx.unknown_policy, gt_min=ctx.gt_min,
-                            gt_max=ctx.gt_max)
+                            gt_max=ctx.gt_max, memo=ctx.records)
     if gt.reject_reason:
         return Outcome(reject=_reject(entry, "ground_truth", gt.reject_reason,
                                       error=f"{len(gt.safe)} safe of {len(candidates)} "

@@ -8,7 +8,7 @@ default evidence (``datagen.tags.defaults.default_tag_index``: rules + curated).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ DEFAULT_TAGS = Path("artifacts/item_tags.parquet")
 DEFAULT_GRAPH = Path("artifacts/graph.json")
 #: distinct graph profiles per run; more users reuse them (same seed_id = same split group)
 MAX_GRAPH_PROFILES = 2000
+#: bound on memoized neighbour lists (~200 pairs, ~17 KiB each): under 100 MiB
+_RELATED_MEMO_MAX = 5_000
 
 
 @dataclass
@@ -37,10 +39,22 @@ class Resources:
     def lookup(self, item_id: str) -> Any:
         return self.catalogue.get(item_id)
 
-    def related(self, liked: list[str], k: int, exclude: Any) -> list[tuple[str, float]]:
-        from datagen.graph import related_items
+    #: ranked neighbours by (liked, k, exclude): kept for the life of the resources, so every
+    #: run that reuses them (a rerun, a cached rerun, the LLM judge pass) ranks each seed once
+    _related: dict[tuple[Any, ...], list[tuple[str, float]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
-        return related_items(self.graph, liked, k=k, exclude=exclude)
+    def related(self, liked: list[str], k: int, exclude: Any) -> list[tuple[str, float]]:
+        """Owner C's ``related_items`` on the run's graph, memoized (treat as read-only)."""
+        key = (tuple(liked), k, tuple(exclude))
+        hit = self._related.get(key)
+        if hit is None:
+            from datagen.graph import related_items
+
+            if len(self._related) >= _RELATED_MEMO_MAX:
+                self._related.clear()
+            hit = self._related[key] = related_items(self.graph, liked, k=k, exclude=exclude)
+        return hit
 
 
 def _catalogue(config: SynthConfig) -> tuple[Any, str]:

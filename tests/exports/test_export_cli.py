@@ -104,4 +104,5 @@ def test_subprocess_split_export_hf_and_push(run_dir, tmp_path):
     import datasets
 
     for config in ("sft", "gdpo", "samples"):
-        assert datasets.load_dataset(str(out), name=config)["train"].num_rows > 0
+        ds = datasets.load_dataset(str(out), name=config, cache_dir=str(tmp_path / "cache"))
+        assert ds["train"].num_rows > 0

@@ -35,18 +35,20 @@ def _front_matter(text: str) -> dict:
     return yaml.safe_load(text.split("---\n")[1])
 
 
-def test_every_config_loads_with_datasets(released):
+def test_every_config_loads_with_datasets(released, tmp_path):
     import datasets
 
     out, result, _ = released
     for config in FORMATS:
-        ds = datasets.load_dataset(str(out), name=config)
+        ds = datasets.load_dataset(str(out), name=config, cache_dir=str(tmp_path / "cache"))
         assert set(ds) == {"train", "validation", "test"}
         for split, table in result.tables[config].items():
             assert ds[split].num_rows == table.num_rows
-    dpo = datasets.load_dataset(str(out), name="dpo", split="train")
+    dpo = datasets.load_dataset(str(out), name="dpo", split="train",
+                                cache_dir=str(tmp_path / "cache"))
     assert set(dpo["rejection_type"]) == {"unsafe", "popularity", "hallucination"}
-    sft = datasets.load_dataset(str(out), name="sft", split="train")
+    sft = datasets.load_dataset(str(out), name="sft", split="train",
+                                cache_dir=str(tmp_path / "cache"))
     assert sft[0]["messages"][0]["role"] == "system"
     assert sft[0]["messages"][-1]["role"] == "assistant"
 
