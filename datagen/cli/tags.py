@@ -241,8 +241,10 @@ def explain(
     title: str = typer.Argument(..., help='The film as people write it: "Title (Year)".'),
     trait: str | None = typer.Option(None, "--trait", help="Only this trait id.",
                                      show_default=False),
-    tags: Path = typer.Option(DEFAULT_TAGS, "--tags", help="item_tags.parquet from "
-                              "`datagen tags build`."),
+    tags: Path | None = typer.Option(None, "--tags", help="item_tags.parquet from "
+                                     f"`datagen tags build`. Default: {DEFAULT_TAGS} if it "
+                                     "exists, else the embedded defaults built in memory.",
+                                     show_default=False),
     catalogue: Path | None = typer.Option(None, "--catalogue", "-c", help="Catalogue Parquet "
                                           "the tags were built on. Default: embedded.",
                                           show_default=False),
@@ -253,15 +255,13 @@ def explain(
     Example: datagen tags explain "Dark Knight, The (2008)" --trait extreme_violence
     """
     from datagen.catalogue.resolver import TitleResolver
-    from datagen.tags import TagIndex
 
     try:
-        if not tags.is_file():
-            raise InputError("tag file not found (run `datagen tags build` first)", file=tags)
-        index = TagIndex.load(tags)
+        cat = _catalogue(catalogue)
+        index = _explain_index(tags, cat, quiet=as_json)
         if trait is not None and trait not in index.trait_ids:
             raise ConfigError(f"unknown trait {trait!r}; known: {', '.join(index.trait_ids)}")
-        match = TitleResolver(_catalogue(catalogue)).resolve(title)
+        match = TitleResolver(cat).resolve(title)
         if not match.matched or match.item_id is None:
             raise InputError(f"no catalogue film matches ({match.reason or 'no match'})",
                              record=title)
@@ -273,6 +273,25 @@ def explain(
             t.model_dump(mode="json") for t in found]}))
         return
     _print_explain(match, found, in_table=match.item_id in index)
+
+
+def _explain_index(tags: Path | None, cat: Any, *, quiet: bool) -> Any:
+    """The tag table to explain from: an explicit file, the default file, or the defaults."""
+    from datagen.tags import TagIndex
+
+    if tags is not None:
+        if not tags.is_file():
+            raise InputError("tag file not found (run `datagen tags build` first)", file=tags)
+        return TagIndex.load(tags)
+    if DEFAULT_TAGS.is_file():
+        return TagIndex.load(DEFAULT_TAGS)
+    from datagen.tags.defaults import default_tag_index
+    from datagen.taxonomy import load_taxonomy
+
+    index, label = default_tag_index(cat, load_taxonomy())
+    if not quiet:
+        console.print(f"[dim]no {DEFAULT_TAGS}: tags built in memory ({label})[/]")
+    return index
 
 
 def _print_explain(match: Any, found: list[Any], *, in_table: bool) -> None:

@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 INSUFFICIENT = "insufficient_safe_ground_truth"
+#: records kept by a ``build_ground_truth`` memo (~0.8 KiB each) before it starts over
+MEMO_MAX = 10**9
 
 
 class TagLookup(Protocol):
@@ -248,6 +250,8 @@ def build_ground_truth(
         key = (item_id, problem)
         record = memo.get(key)
         if record is None:
+            if len(memo) >= MEMO_MAX:
+                memo.clear()
             record = ItemRef(item_id=item_id, title=title, year=year) if problem is None else \
                 DroppedCandidate.model_validate(_dropped(tags, item_id, title, year, *problem))
             memo[key] = record

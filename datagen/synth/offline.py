@@ -51,8 +51,14 @@ def load_templates(name: str = COMPOSER_MODEL) -> dict[str, list[str]]:
     return {k: [str(v) for v in vals] for k, vals in data.items()}
 
 
+@lru_cache(maxsize=4096)
+def _fields(template: str) -> frozenset[str]:
+    """Placeholders of a template, parsed once per run rather than once per pick."""
+    return frozenset(_FIELDS.findall(template))
+
+
 def _pick(rng: random.Random, templates: list[str], slots: dict[str, str]) -> str:
-    usable = [t for t in templates if set(_FIELDS.findall(t)) <= slots.keys()]
+    usable = [t for t in templates if _fields(t) <= slots.keys()]
     if not usable:
         return ""
     return string.Formatter().vformat(rng.choice(usable), (), slots)

@@ -44,6 +44,17 @@ class Resources:
     _related: dict[tuple[Any, ...], list[tuple[str, float]]] = field(
         default_factory=dict, repr=False, compare=False)
 
+    _fast_tags: Any = field(default=None, repr=False, compare=False)
+
+    def fast_tags(self) -> Any:
+        """The set-based view of the tag index ground truth scans (``FastTags``), built once
+        per resources; an index without a table (a test double) is used as it is."""
+        if self._fast_tags is None:
+            from datagen.synth.ground_truth import FastTags
+
+            self._fast_tags = FastTags(self.tags) if hasattr(self.tags, "table") else self.tags
+        return self._fast_tags
+
     def related(self, liked: list[str], k: int, exclude: Any) -> list[tuple[str, float]]:
         """Owner C's ``related_items`` on the run's graph, memoized (treat as read-only)."""
         key = (tuple(liked), k, tuple(exclude))

@@ -131,17 +131,20 @@ class RunDir:
     def merge(self, order: dict[str, int]) -> tuple[pa.Table, pa.Table]:
         """Write samples.parquet and rejects.parquet from the shards, in plan order."""
         samples, rejects = self.read_shards()
-        for table, name, schema in ((samples, "samples.parquet", SAMPLE_SCHEMA),
-                                    (rejects, "rejects.parquet", REJECTS_SCHEMA)):
-            ids: list[str] = table.column("sample_id").to_pylist()
-            idx = sorted(range(len(ids)), key=lambda i: order.get(ids[i], 1 << 60))
-            sorted_table = table.take(pa.array(idx, type=pa.int64()))
-            write_parquet(sorted_table, self.path / name, schema)
-            if name == "samples.parquet":
-                samples = sorted_table
-            else:
-                rejects = sorted_table
+        samples = self._write_sorted(samples, "samples.parquet", SAMPLE_SCHEMA, order)
+        rejects = self._write_sorted(rejects, "rejects.parquet", REJECTS_SCHEMA, order)
         return samples, rejects
+
+    def _write_sorted(self, table: pa.Table, name: str, schema: pa.Schema,
+                      order: dict[str, int]) -> pa.Table:
+        """Write ``table`` in plan order; shards usually finish in plan order already, and
+        then no reordered copy of the whole table is made (it is the largest allocation)."""
+        ids: list[str] = table.column("sample_id").to_pylist()
+        idx = sorted(range(len(ids)), key=lambda i: order.get(ids[i], 1 << 60))
+        if any(i != k for k, i in enumerate(idx)):
+            table = table.take(pa.array(idx, type=pa.int64()))
+        write_parquet(table, self.path / name, schema)
+        return table
 
     # -- JSON -----------------------------------------------------------------------------
     def write_json(self, name: str, data: dict[str, Any]) -> None:

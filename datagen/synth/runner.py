@@ -10,9 +10,11 @@ failures exceed ``max_failure_rate``, then merges the shards and writes ``stats.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +27,6 @@ from datagen.synth.generate import (
     OfflineGenerator,
     OfflineJudgeAdapter,
 )
-from datagen.synth.ground_truth import FastTags
 from datagen.synth.pipeline import Outcome, StageContext, process_entry
 from datagen.synth.plan import PlanEntry, make_plan
 from datagen.synth.resources import Resources, load_resources
@@ -188,11 +189,36 @@ async def _aclose(*objs: Any) -> None:
             await backend.aclose()
 
 
+@contextmanager
+def _inputs_frozen() -> Iterator[None]:
+    """Keep the run's inputs (graph, catalogue, tag index, indexes: millions of long-lived
+    objects) out of the cyclic collector's full passes while entries are processed.
+
+    Every entry allocates thousands of short-lived objects, which triggers generation-2
+    collections; without this, each one re-traverses all the inputs, which cost about a
+    fifth of an offline run. ``gc.freeze`` only moves what exists now to the permanent
+    generation (nothing is leaked: it is still reference-counted, and ``unfreeze`` hands it
+    back to the collector after the run). No ``gc.collect`` first: a full pass costs more
+    than the little garbage it would find.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def synthesize(config: SynthConfig, *, progress: Progress | None = None,
                resources: Resources | None = None) -> RunResult:
     """Plan, generate, verify and write one run (see module docstring)."""
     started = time.perf_counter()
     res = resources or load_resources(config)
+    with _inputs_frozen():
+        return _run(config, res, progress, started)
+
+
+def _run(config: SynthConfig, res: Resources, progress: Progress | None,
+         started: float) -> RunResult:
     plan = make_plan(config.n, config.seed, res.seeds, res.taxonomy, config.trait_counts,
                      pair_variants=config.pair_variants)
     if not plan:
@@ -209,7 +235,7 @@ def synthesize(config: SynthConfig, *, progress: Progress | None = None,
     rundir = RunDir(config.run_dir)
     done_ids = rundir.prepare(manifest, resume=config.resume, overwrite=config.overwrite)
     pending = [e for e in plan if e.sample_id not in done_ids]
-    tags = FastTags(res.tags) if hasattr(res.tags, "table") else res.tags
+    tags = res.fast_tags()
     ctx = StageContext(
         taxonomy_version=res.taxonomy.version_tag, domain=res.taxonomy.domain, tags=tags,
         leaks=res.leaks, related=res.related, lookup=res.lookup, generator=generator,
@@ -226,6 +252,7 @@ def synthesize(config: SynthConfig, *, progress: Progress | None = None,
             await _aclose(generator, judge)
 
     asyncio.run(main())
+    ctx.records.clear()  # per-run memo: free it before the merge needs the memory
     samples, rejects = rundir.merge({e.sample_id: i for i, e in enumerate(plan)})
     stats = compute_stats(samples, rejects, planned=len(plan), labels=labels,
                           duration_s=time.perf_counter() - started,

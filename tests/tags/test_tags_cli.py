@@ -177,3 +177,15 @@ def test_build_on_embedded_defaults(tmp_path, shared_data):
     counts = index.counts()
     assert all(sum(c.values()) == len(index) for c in counts.values())
     assert sum(c["unknown"] for c in counts.values()) > sum(c["no"] for c in counts.values())
+
+
+def test_explain_without_tag_file_builds_the_defaults(tmp_path, monkeypatch):
+    """No artifacts/item_tags.parquet: explain uses the embedded rules + curated evidence."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["tags", "explain", "Marley & Me (2008)", "--trait",
+                                 "animal_harm", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["match"]["imdb_id"] == "tt0822832"
+    (tag,) = data["tags"]
+    assert tag["status"] == "yes" and "curated:saferec-movies-v1" in tag["sources"]
