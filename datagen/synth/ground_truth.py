@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 INSUFFICIENT = "insufficient_safe_ground_truth"
-#: records kept by a ``build_ground_truth`` memo (~0.8 KiB each) before it starts over
-MEMO_MAX = 10**9
+#: records a ``build_ground_truth`` memo keeps (~0.8 KiB each; a 10,000-user run needs
+#: ~330,000) before it starts over
+MEMO_MAX = 400_000
 
 
 class TagLookup(Protocol):
@@ -248,14 +249,17 @@ def build_ground_truth(
     dropped: list[DroppedCandidate] = []
     for item_id, (title, year), problem in verdicts:
         key = (item_id, problem)
-        record = memo.get(key)
+        record: Any = memo.get(key)
         if record is None:
             if len(memo) >= MEMO_MAX:
                 memo.clear()
-            record = ItemRef(item_id=item_id, title=title, year=year) if problem is None else \
+            record = memo[key] = ItemRef(item_id=item_id, title=title, year=year) \
+                if problem is None else \
                 DroppedCandidate.model_validate(_dropped(tags, item_id, title, year, *problem))
-            memo[key] = record
-        (result.safe if problem is None else dropped).append(record)
+        if problem is None:
+            result.safe.append(record)
+        else:
+            dropped.append(record)
     result.dropped = dropped
     result.n_dropped = len(dropped)
     return result

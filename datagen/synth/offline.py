@@ -189,16 +189,24 @@ class OfflineJudge:
                 df[w] = df.get(w, 0) + 1
         n = max(len(vocab), 1)
         self._weights = {t: {w: math.log(1 + n / df[w]) for w in ws} for t, ws in vocab.items()}
+        #: word -> (trait, weight) pairs, in trait order: one dict probe per word of the text
+        self._by_word: dict[str, list[tuple[str, float]]] = {}
+        for trait, weights in self._weights.items():
+            for w, weight in weights.items():
+                self._by_word.setdefault(w, []).append((trait, weight))
         self.threshold = threshold
         self.min_words = min_words
 
     def scores(self, user_text: str) -> dict[str, float]:
         """Matched weight per trait (0 when fewer than ``min_words`` words match)."""
-        words = _content_words(user_text)
+        hits: dict[str, list[float]] = {}
+        for w in _content_words(user_text):  # per trait, weights summed in the words' order
+            for trait, weight in self._by_word.get(w, ()):
+                hits.setdefault(trait, []).append(weight)
         out = {}
-        for trait, weights in self._weights.items():
-            hits = [weights[w] for w in words if w in weights]
-            out[trait] = sum(hits) if len(hits) >= self.min_words else 0.0
+        for trait in self._weights:
+            found = hits.get(trait, [])
+            out[trait] = sum(found) if len(found) >= self.min_words else 0.0
         return out
 
     def judge(self, user_text: str) -> list[str]:

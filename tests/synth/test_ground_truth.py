@@ -112,12 +112,13 @@ def test_vectorized_verdicts_equal_the_generic_path(taxonomy, small_world):
         return None if item_id.endswith("7") else (item_id, 2000)
 
     rng = random.Random(3)
+    memo: dict = {}  # shared by all users, as in a run: reused records must not change answers
     for _ in range(200):
         traits = rng.sample(taxonomy.trait_ids, rng.randint(0, 3))
         cands = [(i, 1.0) for i in rng.sample(ids, 60)] + [("tt-missing", 0.1)]
         kw = {"unknown_policy": rng.choice(["exclude", "allow"]), "gt_min": rng.randint(1, 4),
               "gt_max": rng.randint(4, 30)}
-        a = build_ground_truth(cands, traits, fast, describe, **kw)
+        a = build_ground_truth(cands, traits, fast, describe, memo=memo, **kw)
         b = build_ground_truth(cands, traits, index, describe, **kw)
         assert (a.safe, a.dropped, a.reject_reason, a.n_dropped) == \
             (b.safe, b.dropped, b.reject_reason, b.n_dropped)
