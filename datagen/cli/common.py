@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from datagen.errors import DatagenError
 
-__all__ = ["console", "err_console", "fail", "run_app"]
+__all__ = ["console", "err_console", "fail", "run_app", "usage_progress", "usage_text"]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,3 +45,32 @@ def run_app(app: typer.Typer) -> int:
 
 def default_runs_dir() -> Path:
     return Path("runs")
+
+
+def usage_text(usage: dict[str, Any] | None) -> str:
+    """Tokens, cost and cache hits of a :class:`~datagen.llm.UsageMeter` snapshot, short."""
+    if not usage:
+        return ""
+    tokens = int(usage["input_tokens"]) + int(usage["output_tokens"])
+    return f"{tokens:,} tok ${float(usage['cost_usd']):.4f} cache hits {usage['cache_hits']}"
+
+
+def usage_progress(label: str, *, enabled: bool) -> Any:
+    """The progress bar of LLM-driven commands: count, rate, elapsed, ETA, tokens and cost.
+
+    Tasks carry two fields: ``rate`` (items per second) and ``usage`` (:func:`usage_text`).
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]:>7.1f}/s"), TimeElapsedColumn(),
+                    TextColumn("ETA"), TimeRemainingColumn(),
+                    TextColumn("{task.fields[usage]}"), console=err_console,
+                    disable=not enabled)

@@ -8,26 +8,13 @@ from typing import Any
 
 import typer
 
-from datagen.cli.common import console, err_console, fail
+from datagen.cli.common import console, fail, usage_progress, usage_text
 from datagen.errors import ConfigError, DatagenError
 
 __all__ = ["synthesize"]
 
 def _progress(enabled: bool) -> tuple[Any, Any]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(TextColumn("[bold]synthesize"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[rate]:>7.1f}/s"), TimeElapsedColumn(),
-                   TextColumn("ETA"), TimeRemainingColumn(),
-                   TextColumn("{task.fields[usage]}"), console=err_console,
-                   disable=not enabled, transient=False)
+    bar = usage_progress("synthesize", enabled=enabled)
     state: dict[str, Any] = {"task": None}
 
     def update(done: int, total: int, usage: dict[str, Any] | None) -> None:
@@ -35,11 +22,7 @@ def _progress(enabled: bool) -> tuple[Any, Any]:
             state["task"] = bar.add_task("synthesize", total=total, rate=0.0, usage="")
         task = bar.tasks[state["task"]]
         elapsed = task.elapsed or 1e-9
-        text = ""
-        if usage:
-            tokens = int(usage["input_tokens"]) + int(usage["output_tokens"])
-            text = f"{tokens:,} tok ${float(usage['cost_usd']):.4f} hits {usage['cache_hits']}"
-        bar.update(state["task"], completed=done, rate=done / elapsed, usage=text)
+        bar.update(state["task"], completed=done, rate=done / elapsed, usage=usage_text(usage))
 
     return bar, update
 

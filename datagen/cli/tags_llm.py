@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from datagen.cli.common import console, err_console, fail
+from datagen.cli.common import console, fail, usage_progress, usage_text
 from datagen.errors import DatagenError, InputError
 
 if TYPE_CHECKING:
@@ -133,26 +133,13 @@ def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: P
 
 
 def _progress(total: int, meter: Any, enabled: bool) -> tuple[Any, Any]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(TextColumn("[bold]tags llm"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                   TextColumn("{task.fields[usage]}"), console=err_console,
-                   disable=not enabled)
-    task = bar.add_task("tags llm", total=total, usage="")
+    bar = usage_progress("tags llm", enabled=enabled)
+    task = bar.add_task("tags llm", total=total, rate=0.0, usage="")
 
     def on_done(_outcome: ItemOutcome) -> None:
-        snap = meter.snapshot()
-        usage = (f"{snap['input_tokens'] + snap['output_tokens']:,} tok "
-                 f"${snap['cost_usd']:.4f} cache hits {snap['cache_hits']}")
-        bar.update(task, advance=1, usage=usage)
+        elapsed = bar.tasks[task].elapsed or 1e-9
+        done = bar.tasks[task].completed + 1
+        bar.update(task, advance=1, rate=done / elapsed, usage=usage_text(meter.snapshot()))
 
     return bar, on_done
 

@@ -16,7 +16,6 @@ rewriting). Three sources:
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from datagen.errors import InputError
+from datagen.jsonl import iter_jsonl_objects
 from datagen.records.sample import ItemRef
 
 __all__ = [
@@ -65,17 +65,7 @@ def _ref(match: Any) -> ItemRef | None:
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     if not path.is_file():
         raise InputError("file not found", file=path)
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc.msg})", file=path, record=lineno) from None
-            if not isinstance(obj, dict):
-                raise InputError("expected a JSON object", file=path, record=lineno)
-            yield lineno, obj
+    yield from iter_jsonl_objects(path)
 
 
 def _redial_movie_names(path: Path) -> dict[str, str]:
