@@ -41,7 +41,8 @@ def baseline(
     catalogue: Path = typer.Option(None, "--catalogue", help="Catalogue Parquet \\[default: "
                                    "the run's (manifest.json), else the embedded films]."),
     tags: Path = typer.Option(None, "--tags", help="item_tags.parquet \\[default: the run's "
-                              "tags, else artifacts/item_tags.parquet, else rule tags]."),
+                              "tags, else artifacts/item_tags.parquet, else the embedded "
+                              "rules + curated tags]."),
     graph: Path = typer.Option(None, "--graph", help="graph.json \\[default: the run's graph, "
                                "else artifacts/graph.json, else built in memory]."),
 ) -> None:

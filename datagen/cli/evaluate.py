@@ -76,7 +76,8 @@ def evaluate(
     catalogue: Path = typer.Option(None, "--catalogue", help="Catalogue Parquet \\[default: "
                                    "the run's (manifest.json), else the embedded films]."),
     tags: Path = typer.Option(None, "--tags", help="item_tags.parquet \\[default: the run's "
-                              "tags, else artifacts/item_tags.parquet, else rule tags]."),
+                              "tags, else artifacts/item_tags.parquet, else the embedded "
+                              "rules + curated tags]."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics.json to stdout instead "
                                  "of the table."),
 ) -> None:

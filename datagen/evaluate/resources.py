@@ -69,17 +69,28 @@ def catalogue_warning(catalogue: Any, run_dir: str | Path | None) -> str | None:
     return None
 
 
+def _input_path(
+    path: str | Path | None, run_dir: str | Path | None, key: str, artifact: Path
+) -> str | Path | None:
+    """An explicit file, else the run's file, else the artifact; None = build in memory.
+
+    A run that built its ``key`` in memory gets it built in memory again, not the artifact.
+    """
+    if path is not None:
+        return path
+    path, in_memory = _run_path(run_dir, key)
+    if path is None and not in_memory and artifact.is_file():
+        return artifact
+    return path
+
+
 def load_tag_index(
     path: str | Path | None, catalogue: Any, run_dir: str | Path | None = None
 ) -> tuple[Any, str]:
     """``(TagIndex, source label)``: explicit file, the run's tags, the artifact, or defaults."""
     from datagen.tags import TagIndex
 
-    in_memory = False
-    if path is None:
-        path, in_memory = _run_path(run_dir, "tags")
-    if path is None and not in_memory and DEFAULT_TAGS_PATH.is_file():
-        path = DEFAULT_TAGS_PATH
+    path = _input_path(path, run_dir, "tags", DEFAULT_TAGS_PATH)
     if path is not None:
         return TagIndex.load(path), str(path)
     from datagen.tags.defaults import default_tag_index
@@ -96,11 +107,7 @@ def load_graph_for(
     """``(graph, source label)``: explicit file, the run's graph, the artifact, or built."""
     from datagen.graph import build_graph, load_graph
 
-    in_memory = False
-    if path is None:
-        path, in_memory = _run_path(run_dir, "graph")
-    if path is None and not in_memory and DEFAULT_GRAPH_PATH.is_file():
-        path = DEFAULT_GRAPH_PATH
+    path = _input_path(path, run_dir, "graph", DEFAULT_GRAPH_PATH)
     if path is not None:
         return load_graph(path), str(path)
     return build_graph(catalogue), f"{_IN_MEMORY}:catalogue"
