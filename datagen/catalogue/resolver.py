@@ -22,7 +22,6 @@ most popular, with ``reason="ambiguous: N candidates"``.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -39,6 +38,7 @@ from datagen.catalogue.titles import (
     split_title_year,
     title_forms,
 )
+from datagen.gcpause import gc_paused
 
 __all__ = ["TitleResolver"]
 
@@ -93,17 +93,12 @@ class TitleResolver:
         self._main: dict[str, list[int]] = defaultdict(list)
         fuzzy_texts: list[str] = []
         self._cache: dict[tuple[str, int | None], TitleMatch] = {}
-        was_enabled = gc.isenabled()
-        gc.disable()  # tens of thousands of small lists: skip generational GC while indexing
-        try:
+        with gc_paused():  # tens of thousands of small lists
             for index, item in enumerate(self._items):
                 fuzzy_texts.append(self._index_item(index, item))
             self._fuzzy_index = FuzzyIndex(
                 fuzzy_texts, [item.year for item in self._items],
                 [item.popularity for item in self._items], min_length_ratio=min_length_ratio)
-        finally:
-            if was_enabled:
-                gc.enable()
         self._full, self._free = dict(self._full), dict(self._free)
         self._main = dict(self._main)
 

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 import networkx as nx
 
 from datagen.catalogue.models import Item
-from datagen.graph.fill import add_edges_fast, gc_paused
+from datagen.gcpause import gc_paused
+from datagen.graph.fill import add_edges_fast
 from datagen.graph.nodes import (
     genre_node,
     item_node,

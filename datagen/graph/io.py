@@ -24,7 +24,8 @@ from typing import Any
 import networkx as nx
 
 from datagen.errors import InputError
-from datagen.graph.fill import add_edges_fast, gc_paused
+from datagen.gcpause import gc_paused
+from datagen.graph.fill import add_edges_fast
 from datagen.parquet_io import atomic_write_bytes
 
 __all__ = ["GRAPH_FORMAT", "load_graph", "save_graph"]

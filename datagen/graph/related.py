@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from datagen.graph.fill import gc_paused
+from datagen.gcpause import gc_paused
 from datagen.graph.nodes import PREFERENCE_KINDS
 
 __all__ = ["RelatedIndex", "clear_related_cache", "related_items", "sample_profile"]

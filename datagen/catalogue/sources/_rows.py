@@ -7,15 +7,13 @@ so each loader reports bad input the same way.
 from __future__ import annotations
 
 import csv
-import gc
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from datagen.errors import InputError
 
-__all__ = ["gc_paused", "imdb_id", "parse_year", "read_csv_rows", "require_file"]
+__all__ = ["imdb_id", "parse_year", "read_csv_rows", "require_file"]
 
 _IMDB_RE = re.compile(r"^(?:tt)?(\d{1,10})$")
 MIN_YEAR, MAX_YEAR = 1870, 2100
@@ -73,14 +71,3 @@ def imdb_id(value: str | None, *, file: Path, line: int, field: str) -> str | No
     return f"tt{int(match.group(1)):07d}"
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building many small objects (no cycles are created), which
-    otherwise re-scans the growing heap over and over; restores the previous state."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -12,9 +12,9 @@ import sqlite3
 from pathlib import Path
 
 from datagen.catalogue.models import Item
-from datagen.catalogue.sources._rows import gc_paused
 from datagen.catalogue.store import Catalogue
 from datagen.errors import InputError
+from datagen.gcpause import gc_paused
 
 __all__ = ["bokeh_movies_path", "load_bokeh"]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from datagen.catalogue.models import Item
-from datagen.catalogue.sources._rows import gc_paused, require_file
+from datagen.catalogue.sources._rows import require_file
 from datagen.catalogue.store import Catalogue
 from datagen.errors import InputError
+from datagen.gcpause import gc_paused
 
 __all__ = ["IMDB_TITLE_TYPES", "load_imdb_basics"]
 
