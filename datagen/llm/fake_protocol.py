@@ -22,6 +22,7 @@ __all__ = [
     "FAULT_KINDS",
     "Fault",
     "ServerState",
+    "ServerUrls",
     "envelope",
     "error_response",
     "load_responder",
@@ -33,6 +34,25 @@ __all__ = [
 FAULT_KINDS = ("429", "500", "503", "401", "400", "malformed", "invalid_content")
 _ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
                           429: "rate_limit_error", 500: "api_error", 503: "overloaded_error"}
+
+
+class ServerUrls:
+    """Base URLs of a fake server bound to ``host``:``port`` (``port`` is 0 until started)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
 
 
 @dataclass

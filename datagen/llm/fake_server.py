@@ -35,6 +35,7 @@ from aiohttp import web
 
 from datagen.llm.fake_protocol import (
     ServerState,
+    ServerUrls,
     envelope,
     error_response,
     load_responder,
@@ -152,7 +153,7 @@ def build_app(state: ServerState, responder: Responder | None = None) -> web.App
     return app
 
 
-class FakeLLMServer:
+class FakeLLMServer(ServerUrls):
     """The fake server on 127.0.0.1 in a background thread of this process (a test double)."""
 
     def __init__(
@@ -174,28 +175,16 @@ class FakeLLMServer:
         self._responder: Responder | None = (
             load_responder(responder) if isinstance(responder, str) else responder
         )
-        self._host, self._port = host, port
+        self.host, self._port = host, port
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://{self._host}:{self.port}"
-
-    @property
-    def openai_base_url(self) -> str:
-        return f"{self.url}/v1"
-
-    @property
-    def anthropic_base_url(self) -> str:
-        return self.url
-
     def start(self) -> FakeLLMServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._port))
+        sock.bind((self.host, self._port))
         self.port = sock.getsockname()[1]
         self._loop = asyncio.new_event_loop()
         self._runner = web.AppRunner(build_app(self.state, self._responder), access_log=None,

@@ -19,6 +19,8 @@ import sys
 import urllib.request
 from typing import Any
 
+from datagen.llm.fake_protocol import ServerUrls
+
 __all__ = ["FakeServerProcess", "serve_forever"]
 
 
@@ -74,7 +76,7 @@ def serve_forever(argv: list[str] | None = None) -> None:
     asyncio.run(_serve(_parser().parse_args(argv)))
 
 
-class FakeServerProcess:
+class FakeServerProcess(ServerUrls):
     """Run the fake server in a child process; ``with FakeServerProcess(latency=0.2) as s:``."""
 
     def __init__(self, *, latency: float = 0.0, jitter: float = 0.0,
@@ -90,18 +92,6 @@ class FakeServerProcess:
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[str] | None = None
         self.port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def openai_base_url(self) -> str:
-        return f"{self.url}/v1"
-
-    @property
-    def anthropic_base_url(self) -> str:
-        return self.url
 
     def start(self) -> FakeServerProcess:
         cmd = [sys.executable, "-m", "datagen.llm.fake_server", *self.args]
