@@ -11,7 +11,7 @@ from __future__ import annotations
 from datagen.llm.cache import CachedBackend, ResponseCache, cache_key
 from datagen.llm.config import DEFAULT_PRICES, BackendConfig, Prices, load_backend_config
 from datagen.llm.factory import make_backend
-from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message, Usage
+from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message, ResponseSchema, Usage
 from datagen.llm.usage import UsageMeter
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Message",
     "Prices",
     "ResponseCache",
+    "ResponseSchema",
     "Usage",
     "UsageMeter",
     "cache_key",

@@ -1,10 +1,11 @@
 """Content-addressed response cache in SQLite: a rerun of the same plan makes zero calls.
 
 The key is the sha256 of the canonical JSON of (backend name, model, the full request:
-messages, temperature, max_tokens, seed, json_mode). The base URL is deliberately not part
-of it, so the same model served from another host reuses its answers. Each write is its own
-committed transaction in WAL mode, so a process killed with SIGKILL loses at most the
-answer it was writing and never corrupts the file. Several processes may share one file.
+messages, temperature, max_tokens, seed, json_mode, and the response schema when set). The
+base URL is deliberately not part of it, so the same model served from another host reuses
+its answers. Each write is its own committed transaction in WAL mode, so a process killed
+with SIGKILL loses at most the answer it was writing and never corrupts the file. Several
+processes may share one file.
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ CREATE TABLE IF NOT EXISTS responses (
 
 def cache_key(backend: str, model: str, request: ChatRequest) -> str:
     """sha256 hex of the canonical JSON of what determines a completion."""
-    payload = {"v": KEY_VERSION, "backend": backend, "model": model,
-               "request": request.model_dump(mode="json")}
+    dumped = request.model_dump(mode="json", by_alias=True)
+    if dumped.get("response_schema") is None:
+        dumped.pop("response_schema", None)  # keys of schema-less requests stay as they were
+    payload = {"v": KEY_VERSION, "backend": backend, "model": model, "request": dumped}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ChatBackend", "ChatRequest", "ChatResult", "Message", "Usage"]
+__all__ = ["ChatBackend", "ChatRequest", "ChatResult", "Message", "ResponseSchema", "Usage"]
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     role: str = Field(pattern="^(system|user|assistant)$")
     content: str
+
+
+class ResponseSchema(BaseModel):
+    """A JSON Schema the answer must match, for servers that constrain decoding to it.
+
+    Built from a task's pydantic model and its plan entry (``name`` is what OpenAI's
+    ``json_schema`` and Anthropic's forced tool call are labelled with). Backends decide how
+    to send it; the task's parser validates the answer whatever the server did.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    schema_: dict[str, Any] = Field(alias="schema")
+    strict: bool = True
 
 
 class ChatRequest(BaseModel):
@@ -25,6 +39,8 @@ class ChatRequest(BaseModel):
     seed: int | None = None
     #: ask for a JSON object (OpenAI ``response_format``; Anthropic: prompt + prefill)
     json_mode: bool = False
+    #: the answer's JSON Schema (implies JSON); ``None`` = free text or plain JSON mode
+    response_schema: ResponseSchema | None = None
 
 
 class Usage(BaseModel):

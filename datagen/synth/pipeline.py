@@ -18,6 +18,7 @@ from datagen.records.sample import Generation, ItemRef, Sample
 from datagen.synth.generate import Generator, Judge
 from datagen.synth.ground_truth import (
     INSUFFICIENT,
+    GroundTruth,
     TagLookup,
     build_ground_truth,
     candidates_for,
@@ -28,7 +29,7 @@ from datagen.synth.tasks import user_text
 from datagen.synth.verify import verify_sample
 from datagen.taxonomy.leaks import LeakMatcher
 
-__all__ = ["Outcome", "StageContext", "process_entry"]
+__all__ = ["Outcome", "Prepared", "StageContext", "finish_entry", "prepare_entry", "process_entry"]
 
 Related = Callable[[list[str], int, Sequence[str]], list[tuple[str, float]]]
 
@@ -101,8 +102,20 @@ def _reject(entry: PlanEntry, stage: str, reason: str, *, error: str = "",
     }
 
 
-async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
-    """Run one entry through all stages (see module docstring)."""
+@dataclass
+class Prepared:
+    """A plan entry whose model-free stages are done: the user and its safe ground truth.
+
+    :func:`prepare_entry` makes it with no model call (pure CPU), so a runner can compute
+    many ahead of the LLM calls; :func:`finish_entry` then spends the tokens.
+    """
+
+    entry: PlanEntry
+    ground_truth: GroundTruth
+
+
+def prepare_entry(ctx: StageContext, entry: PlanEntry) -> Prepared | Outcome:
+    """The model-free stages of one entry: a :class:`Prepared` user, or a reject Outcome."""
     labels = (ctx.generator.backend, ctx.generator.model)
     hopeless = sorted(ctx.hopeless_traits.intersection(entry.traits))
     if hopeless:
@@ -118,6 +131,20 @@ async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
         return Outcome(reject=_reject(entry, "ground_truth", gt.reject_reason,
                                       error=f"{len(gt.safe)} safe of {len(candidates)} "
                                       f"candidates", backend=labels[0], model=labels[1]))
+    return Prepared(entry=entry, ground_truth=gt)
+
+
+async def process_entry(ctx: StageContext, entry: PlanEntry) -> Outcome:
+    """Run one entry through all stages (see module docstring)."""
+    prepared = prepare_entry(ctx, entry)
+    if isinstance(prepared, Outcome):
+        return prepared
+    return await finish_entry(ctx, prepared)
+
+
+async def finish_entry(ctx: StageContext, prepared: Prepared) -> Outcome:
+    """Generation, judge and verification of a prepared entry (the stages that call models)."""
+    entry, gt = prepared.entry, prepared.ground_truth
     out = await ctx.generator.generate(entry)
     if out.draft is None:
         return Outcome(reject=_reject(entry, "generate", out.reason or "generation_failed",
