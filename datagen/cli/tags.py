@@ -161,7 +161,7 @@ def _evidence(
     if movielens is not None:
         from datagen.catalogue.sources import load_movielens_tags
 
-        batches.append(user_tag_evidence(load_movielens_tags(movielens, cat), tax))
+        batches.append(user_tag_evidence(load_movielens_tags(movielens, cat), tax, cat))
     if ddd is not None:
         batches.append(load_ddd_votes(ddd, cat))
     if pg is not None:

@@ -13,8 +13,11 @@ extended with rule / user-tag / LLM confidences and with an explicit ``unknown``
 * ``no``   when some evidence affirms absence (a DDD clear no on the trait's topics with no
   clear yes or contested topic; a Parents Guide record covering every weighted category with
   ``pg_risk`` below the threshold; an *absent* observation with confidence >=
-  ``absent_min_confidence``) and nothing blocks it (a contested DDD topic, or present
-  evidence >= ``present_blocks_no``).
+  ``absent_min_confidence`` that is not ``supports_only``) and nothing blocks it (a contested
+  DDD topic, or present evidence >= ``present_blocks_no``).
+* ``supports_only`` absence rows (weak rules the taxonomy marks ``decides_no: false``: a G
+  rating says little about suicide or hate speech) never make ``no`` by themselves; they stay
+  in the tag's sources and evidence lines, marked "(supports only)".
 * ``unknown`` otherwise: no evidence, or only weak present evidence (its score is kept).
 """
 
@@ -189,6 +192,8 @@ def _with_lines(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     levels = pl.col("severity").replace_strict(
         {0: "none", 1: "mild", 2: "moderate", 3: "severe"}, default="?", return_dtype=pl.String
     )
+    supports = pl.when(pl.col("supports_only")).then(pl.lit(" (supports only)")).otherwise(
+        pl.lit(""))
     line = (
         pl.when(pl.col("kind") == "vote")
         .then(pl.format("{}: topic {} \"{}\": {} yes / {} no -> {}", "source", "topic_id",
@@ -196,8 +201,8 @@ def _with_lines(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
         .when(pl.col("kind") == "pg")
         .then(pl.format("{}: {} {} (weight {})", "source", pg_name, levels,
                         pl.col("w").round(2)))
-        .otherwise(pl.format("{}: {} {}: {}", "source", "polarity",
-                             pl.col("confidence").round(2), "detail"))
+        .otherwise(pl.format("{}: {} {}{}: {}", "source", "polarity",
+                             pl.col("confidence").round(2), supports, "detail"))
     )
     return rows.with_columns(line.alias("line"))
 
@@ -207,9 +212,9 @@ def _aggregate(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     present = pl.when(pl.col("kind") == "conf").then(
         pl.when(pl.col("polarity") == "present").then(pl.col("confidence"))
     )
-    absent = pl.when((pl.col("kind") == "conf") & (pl.col("polarity") == "absent")).then(
-        pl.col("confidence")
-    )
+    absent = pl.when(
+        (pl.col("kind") == "conf") & (pl.col("polarity") == "absent") & ~pl.col("supports_only")
+    ).then(pl.col("confidence"))
     main = rows.sort([*keys, "source", "line"]).group_by(keys, maintain_order=True).agg(
         (pl.col("kind") == "vote").any().alias("ddd_any"),
         pl.col("clear_yes").any().alias("ddd_yes"),
