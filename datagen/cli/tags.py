@@ -67,7 +67,7 @@ def build(
                                   "MPAA rules (e.g. to reproduce the DDD + Parents Guide "
                                   "reference policy); also leaves out the curated evidence."),
     no_curated: bool = typer.Option(False, "--no-curated", help="Leave out the shipped "
-                                    "curated film evidence (curated:saferec-movies-v1: "
+                                    "curated film evidence (curated:saferec-movies-v2: "
                                     "assistant-written, not human-verified; see "
                                     "taxonomies/evidence/README.md)."),
     out: Path = typer.Option(DEFAULT_TAGS, "--out", "-o", help="Output Parquet, written "

@@ -35,7 +35,14 @@ from datagen.tags.models import FusionPolicy
 from datagen.tags.parents_guide import PG_DISPLAY_NAMES
 from datagen.taxonomy.models import Taxonomy
 
-__all__ = ["ITEM_TAGS_SCHEMA", "FusionReport", "FusionResult", "build_item_tags", "fuse"]
+__all__ = [
+    "ITEM_TAGS_SCHEMA",
+    "FusionReport",
+    "FusionResult",
+    "build_item_tags",
+    "fuse",
+    "trait_evidence",
+]
 
 ITEM_TAGS_SCHEMA = pa.schema([
     pa.field("item_id", pa.string(), nullable=False),
@@ -115,6 +122,22 @@ def fuse(
     )
     arrow = table.select(ITEM_TAGS_SCHEMA.names).to_arrow()
     return FusionResult(table=arrow.cast(ITEM_TAGS_SCHEMA), report=report)
+
+
+def trait_evidence(
+    evidence: EvidenceLike | Sequence[EvidenceLike],
+    taxonomy: Taxonomy,
+    policy: FusionPolicy | None = None,
+) -> pl.DataFrame:
+    """The evidence rows as fusion reads them: one row per (item, trait) they speak about.
+
+    Columns: the evidence columns, ``w`` (Parents Guide weight), ``kind`` (``vote``, ``pg``
+    or ``conf``), ``clear_yes`` / ``clear_no`` / ``contested`` (DoesTheDogDie votes) and
+    ``line`` (what ``tags explain`` prints). Rows about unknown traits or unused topics are
+    left out. For tools that look behind a tag (``datagen tags audit``).
+    """
+    rows, _, _ = _trait_rows(concat_evidence(evidence), taxonomy)
+    return _with_lines(_classify(rows, policy or FusionPolicy()), taxonomy)
 
 
 def _counts(df: pl.DataFrame, col: str) -> dict[str, int]:

@@ -26,7 +26,14 @@ from datagen.tags.ids import CatalogueLike
 from datagen.taxonomy.leaks import normalize_text, term_forms
 from datagen.taxonomy.models import Taxonomy, WeakRule
 
-__all__ = ["CONTRADICTED", "KeywordMatcher", "contradicts", "rule_evidence", "user_tag_evidence"]
+__all__ = [
+    "CONTRADICTED",
+    "KeywordMatcher",
+    "contradicts",
+    "rule_evidence",
+    "rule_matches",
+    "user_tag_evidence",
+]
 
 _Row = dict[str, object]
 #: ``EvidenceBatch.skipped`` key: rule hits voided by the rule's ``unless``
@@ -58,6 +65,15 @@ def contradicts(rule: WeakRule, item: Item) -> str | None:
         if _key(genre) in voiding:
             return f"genre {genre}"
     return None
+
+
+def rule_matches(rule: WeakRule, item: Item) -> bool:
+    """Whether a genre / MPAA rule's value is on ``item`` (``unless`` not considered)."""
+    if rule.kind == "mpaa":
+        return _key(item.mpaa_rating or "") == _key(rule.value)
+    if rule.kind == "genre":
+        return _key(rule.value) in {_key(g) for g in item.genres}
+    return False
 
 
 def _rules_by_value(taxonomy: Taxonomy, kind: str) -> dict[str, list[tuple[str, WeakRule]]]:
