@@ -19,9 +19,9 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from datagen.tags.evidence import EvidenceBatch, empty_evidence, evidence_frame
 from datagen.catalogue.models import Item
 from datagen.errors import ConfigError
+from datagen.tags.evidence import EvidenceBatch, empty_evidence, evidence_frame
 from datagen.tags.ids import CatalogueLike
 from datagen.taxonomy.leaks import normalize_text, term_forms
 from datagen.taxonomy.models import Taxonomy, WeakRule
