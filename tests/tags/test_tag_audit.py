@@ -241,3 +241,18 @@ def test_cli_names_a_movielens_folder_without_tags(world, tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "nowhere: no tags.csv in the MovieLens folder" in result.output
+
+
+def test_embedded_defaults_have_no_contradicted_no_against_movielens(shared_data):
+    """The regression guard of issue 9: defaults + ml-latest-small audit clean."""
+    from datagen.catalogue import load_default_catalogue
+    from datagen.tags.defaults import default_evidence
+
+    catalogue, taxonomy = load_default_catalogue(), load_taxonomy()
+    tags = load_movielens_tags(shared_data / "ml-latest-small", catalogue)
+    report = audit_tags(catalogue, taxonomy, default_evidence(catalogue, taxonomy),
+                        user_tags=tags)
+    assert report.user_tags is not None and report.user_tags["films"] > 1000
+    assert report.no_tags > 4000
+    assert [(f.title, f.trait_id, f.contradictions[0].detail)
+            for f in report.findings] == []
