@@ -56,7 +56,7 @@ _POLARS_SCHEMA = pl.Schema({
     "severity": pl.Int8, "yes_votes": pl.Int32, "no_votes": pl.Int32, "detail": pl.String,
     "supports_only": pl.Boolean,
 })
-#: columns an evidence input may lack (files written before they existed): filled with null
+#: columns an evidence input may lack (files written before they existed): filled with false
 _OPTIONAL = ("supports_only",)
 
 
