@@ -90,7 +90,7 @@ def main() -> None:
     user_tags = t("MovieLens tags -> item ids", lambda: load_movielens_tags(args.movielens, cat))
     g = t("graph build (items + user tags)", lambda: build_graph(cat, user_tags=user_tags))
     rules = t("evidence: genre / MPAA rules", lambda: rule_evidence(cat, tax))
-    tagged = t("evidence: user-tag keywords", lambda: user_tag_evidence(user_tags, tax))
+    tagged = t("evidence: user-tag keywords", lambda: user_tag_evidence(user_tags, tax, cat))
     result = t("fusion (items x traits)", lambda: fuse(cat, tax, [rules, tagged]))
     build_steps = [r[0] for r in t.rows]
     build_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

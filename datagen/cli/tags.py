@@ -1,7 +1,8 @@
 """`datagen tags` commands: build item trigger tags from evidence, explain one film's tags.
 
 ``datagen tags llm`` (LLM tagging into an evidence file) lives in :mod:`datagen.cli.tags_llm`
-and is registered here. Heavy imports happen inside the commands.
+and ``datagen tags audit`` (no tags that other evidence contradicts) in
+:mod:`datagen.cli.tags_audit`; both are registered here. Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import typer
 
 from datagen.cli.common import console, fail
+from datagen.cli.tags_audit import tags_audit
 from datagen.cli.tags_llm import tags_llm
 from datagen.errors import ConfigError, DatagenError, InputError
 
@@ -67,7 +69,7 @@ def build(
                                   "MPAA rules (e.g. to reproduce the DDD + Parents Guide "
                                   "reference policy); also leaves out the curated evidence."),
     no_curated: bool = typer.Option(False, "--no-curated", help="Leave out the shipped "
-                                    "curated film evidence (curated:saferec-movies-v1: "
+                                    "curated film evidence (curated:saferec-movies-v2: "
                                     "assistant-written, not human-verified; see "
                                     "taxonomies/evidence/README.md)."),
     out: Path = typer.Option(DEFAULT_TAGS, "--out", "-o", help="Output Parquet, written "
@@ -161,7 +163,7 @@ def _evidence(
     if movielens is not None:
         from datagen.catalogue.sources import load_movielens_tags
 
-        batches.append(user_tag_evidence(load_movielens_tags(movielens, cat), tax))
+        batches.append(user_tag_evidence(load_movielens_tags(movielens, cat), tax, cat))
     if ddd is not None:
         batches.append(load_ddd_votes(ddd, cat))
     if pg is not None:
@@ -314,5 +316,6 @@ def _print_explain(match: Any, found: list[Any], *, in_table: bool) -> None:
             console.print(f"    - {escape(line) if t.evidence else line}", highlight=False)
 
 
-# registered last so that `datagen tags --help` lists build, explain, llm in that order
+# registered last so that `datagen tags --help` lists build, explain, llm, audit in that order
 app.command("llm")(tags_llm)
+app.command("audit")(tags_audit)

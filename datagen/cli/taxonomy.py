@@ -154,12 +154,23 @@ def _print_trait(tax: Taxonomy, trait: Trait) -> None:
     for topic_id in trait.dtdd_topics:
         console.print(f"  {topic_id}  {labels[topic_id]}", highlight=False)
     console.print(f"\n[bold]Parents Guide weights[/]  {_weights(trait) or '-'}")
-    rules = Table(title="weak rules", title_justify="left")
-    for column in ("kind", "value", "polarity", "weight"):
+    if trait.weak_rules_why:
+        console.print(f"\n[bold]weak rules[/]  {trait.weak_rules_why}", highlight=False)
+    rules = Table(title="weak rules", title_justify="left",
+                  caption="no alone: whether an absence rule can make a film 'no' by itself "
+                  "(supports: only alongside other evidence)", caption_justify="left")
+    for column in ("kind", "value", "polarity", "weight", "no alone", "unless"):
         rules.add_column(column)
     for rule in trait.weak_rules:
-        rules.add_row(rule.kind, rule.value, rule.polarity, f"{rule.weight:g}")
+        alone = "-" if rule.decides_no is None else ("decides" if rule.decides_no else "supports")
+        unless = "-" if rule.unless is None else ", ".join(
+            [*rule.unless.mpaa, *rule.unless.genre])
+        rules.add_row(rule.kind, rule.value, rule.polarity, f"{rule.weight:g}", alone, unless)
     console.print(rules)
+    for rule in trait.weak_rules:
+        if rule.why:
+            console.print(f"  [dim]why {rule.kind} {rule.value} ({rule.polarity}):[/] "
+                          f"{rule.why}", highlight=False)
     console.print("[bold]leak terms[/]  " + "; ".join(trait.leak_terms), highlight=False)
     cues = Table(title="cue ideas", title_justify="left")
     cues.add_column("strategy", no_wrap=True)

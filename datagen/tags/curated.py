@@ -2,7 +2,7 @@
 
 No openly licensed per-film DoesTheDogDie or Parents Guide data exists, so without user files
 the embedded setup only has the taxonomy's genre / MPAA rules, which never say "no" for most
-traits. The package ships ``taxonomies/evidence/curated-movies-v1.jsonl``: one line per film,
+traits. The package ships ``taxonomies/evidence/curated-movies-v2.jsonl``: one line per film,
 the traits it clearly contains (``present``) and the traits it clearly does not
 (``absent``); anything not listed stays unknown. The file was written with LLM assistance
 from general film knowledge and is not human-verified (see taxonomies/evidence/README.md),
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: evidence source of the shipped file
-CURATED_SOURCE = "curated:saferec-movies-v1"
+CURATED_SOURCE = "curated:saferec-movies-v2"
 #: confidence of a "present" line: >= the default unsafe threshold 0.66, so it makes "yes"
 PRESENT_CONFIDENCE = 0.7
 #: confidence of an "absent" line: >= absent_min_confidence 0.5, so it makes "no" unless
@@ -50,7 +50,7 @@ PRESENT_CONFIDENCE = 0.7
 ABSENT_CONFIDENCE = 0.6
 CURATED_DETAIL = "curated (assistant-written from general film knowledge; not human-verified)"
 #: file name of the shipped curated evidence inside the ``taxonomies.evidence`` package
-CURATED_FILE = "curated-movies-v1.jsonl"
+CURATED_FILE = "curated-movies-v2.jsonl"
 
 
 class CuratedFilm(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from datagen.errors import InputError
 from datagen.jsonl import iter_jsonl_objects, validate_line
@@ -45,12 +46,18 @@ EVIDENCE_SCHEMA = pa.schema([
     pa.field("yes_votes", pa.int32()),
     pa.field("no_votes", pa.int32()),
     pa.field("detail", pa.string(), nullable=False),
+    # true: absence evidence that supports a "no" but cannot decide it alone (weak rules
+    # with decides_no: false); false: the row counts in full. Optional on input (-> false).
+    pa.field("supports_only", pa.bool_()),
 ])
 _POLARS_SCHEMA = pl.Schema({
     "item_id": pl.String, "source": pl.String, "topic_id": pl.Int32, "pg_category": pl.String,
     "trait_id": pl.String, "polarity": pl.String, "confidence": pl.Float64,
     "severity": pl.Int8, "yes_votes": pl.Int32, "no_votes": pl.Int32, "detail": pl.String,
+    "supports_only": pl.Boolean,
 })
+#: columns an evidence input may lack (files written before they existed): filled with false
+_OPTIONAL = ("supports_only",)
 
 
 @dataclass(frozen=True)
@@ -93,10 +100,13 @@ def evidence_frame(rows: EvidenceLike) -> pl.DataFrame:
         if not records:
             return empty_evidence()
         df = pl.DataFrame(records, schema=_POLARS_SCHEMA)
-    missing = [c for c in _POLARS_SCHEMA.names() if c not in df.columns]
+    missing = [c for c in _POLARS_SCHEMA.names() if c not in df.columns and c not in _OPTIONAL]
     if missing:
         raise InputError("evidence table lacks a column", field=missing[0])
-    return df.select(pl.col(c).cast(t) for c, t in _POLARS_SCHEMA.items())
+    return df.select(
+        (pl.col(c) if c in df.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in _POLARS_SCHEMA.items()
+    ).with_columns(pl.col("supports_only").fill_null(False))
 
 
 def concat_evidence(evidence: EvidenceLike | Sequence[EvidenceLike]) -> pl.DataFrame:
@@ -162,7 +172,7 @@ def load_evidence_file(path: str | Path) -> pl.DataFrame:
     """Read an evidence file written by :func:`write_evidence_file` (or by hand, as JSONL)."""
     path = Path(path)
     if path.suffix == ".parquet":
-        df = evidence_frame(pl.from_arrow(read_parquet(path, EVIDENCE_SCHEMA)))  # type: ignore[arg-type]
+        df = evidence_frame(pl.from_arrow(_read_evidence_parquet(path)))  # type: ignore[arg-type]
         check_evidence(df, path)
         return df
     if path.suffix != ".jsonl":
@@ -171,6 +181,16 @@ def load_evidence_file(path: str | Path) -> pl.DataFrame:
         raise InputError("file not found", file=path)
     rows = [_parse_line(obj, path, line_no) for line_no, obj in iter_jsonl_objects(path)]
     return evidence_frame(rows)
+
+
+def _read_evidence_parquet(path: Path) -> pa.Table:
+    """Read with :data:`EVIDENCE_SCHEMA`, accepting files that lack the optional columns."""
+    try:
+        names = set(pq.read_schema(path).names)
+    except (pa.ArrowInvalid, OSError):
+        names = set()  # read_parquet reports the problem with the file
+    fields = [f for f in EVIDENCE_SCHEMA if f.name in names or f.name not in _OPTIONAL]
+    return read_parquet(path, pa.schema(fields))
 
 
 def _parse_line(obj: dict[str, object], path: Path, line_no: int) -> Evidence:
@@ -182,4 +202,6 @@ def _parse_line(obj: dict[str, object], path: Path, line_no: int) -> Evidence:
 
 
 def _drop_nulls(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if v is not None}
+    """Leave out nulls, and ``supports_only`` unless it is true (the common case)."""
+    return {k: v for k, v in row.items()
+            if v is not None and not (k == "supports_only" and v is False)}

@@ -13,8 +13,11 @@ extended with rule / user-tag / LLM confidences and with an explicit ``unknown``
 * ``no``   when some evidence affirms absence (a DDD clear no on the trait's topics with no
   clear yes or contested topic; a Parents Guide record covering every weighted category with
   ``pg_risk`` below the threshold; an *absent* observation with confidence >=
-  ``absent_min_confidence``) and nothing blocks it (a contested DDD topic, or present
-  evidence >= ``present_blocks_no``).
+  ``absent_min_confidence`` that is not ``supports_only``) and nothing blocks it (a contested
+  DDD topic, or present evidence >= ``present_blocks_no``).
+* ``supports_only`` absence rows (weak rules the taxonomy marks ``decides_no: false``: a G
+  rating says little about suicide or hate speech) never make ``no`` by themselves; they stay
+  in the tag's sources and evidence lines, marked "(supports only)".
 * ``unknown`` otherwise: no evidence, or only weak present evidence (its score is kept).
 """
 
@@ -32,7 +35,14 @@ from datagen.tags.models import FusionPolicy
 from datagen.tags.parents_guide import PG_DISPLAY_NAMES
 from datagen.taxonomy.models import Taxonomy
 
-__all__ = ["ITEM_TAGS_SCHEMA", "FusionReport", "FusionResult", "build_item_tags", "fuse"]
+__all__ = [
+    "ITEM_TAGS_SCHEMA",
+    "FusionReport",
+    "FusionResult",
+    "build_item_tags",
+    "fuse",
+    "trait_evidence",
+]
 
 ITEM_TAGS_SCHEMA = pa.schema([
     pa.field("item_id", pa.string(), nullable=False),
@@ -114,6 +124,22 @@ def fuse(
     return FusionResult(table=arrow.cast(ITEM_TAGS_SCHEMA), report=report)
 
 
+def trait_evidence(
+    evidence: EvidenceLike | Sequence[EvidenceLike],
+    taxonomy: Taxonomy,
+    policy: FusionPolicy | None = None,
+) -> pl.DataFrame:
+    """The evidence rows as fusion reads them: one row per (item, trait) they speak about.
+
+    Columns: the evidence columns, ``w`` (Parents Guide weight), ``kind`` (``vote``, ``pg``
+    or ``conf``), ``clear_yes`` / ``clear_no`` / ``contested`` (DoesTheDogDie votes) and
+    ``line`` (what ``tags explain`` prints). Rows about unknown traits or unused topics are
+    left out. For tools that look behind a tag (``datagen tags audit``).
+    """
+    rows, _, _ = _trait_rows(concat_evidence(evidence), taxonomy)
+    return _with_lines(_classify(rows, policy or FusionPolicy()), taxonomy)
+
+
 def _counts(df: pl.DataFrame, col: str) -> dict[str, int]:
     counts = df.group_by(col).len().sort(col)
     return dict(zip(counts[col].to_list(), counts["len"].to_list(), strict=True))
@@ -189,6 +215,8 @@ def _with_lines(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     levels = pl.col("severity").replace_strict(
         {0: "none", 1: "mild", 2: "moderate", 3: "severe"}, default="?", return_dtype=pl.String
     )
+    supports = pl.when(pl.col("supports_only")).then(pl.lit(" (supports only)")).otherwise(
+        pl.lit(""))
     line = (
         pl.when(pl.col("kind") == "vote")
         .then(pl.format("{}: topic {} \"{}\": {} yes / {} no -> {}", "source", "topic_id",
@@ -196,8 +224,8 @@ def _with_lines(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
         .when(pl.col("kind") == "pg")
         .then(pl.format("{}: {} {} (weight {})", "source", pg_name, levels,
                         pl.col("w").round(2)))
-        .otherwise(pl.format("{}: {} {}: {}", "source", "polarity",
-                             pl.col("confidence").round(2), "detail"))
+        .otherwise(pl.format("{}: {} {}{}: {}", "source", "polarity",
+                             pl.col("confidence").round(2), supports, "detail"))
     )
     return rows.with_columns(line.alias("line"))
 
@@ -207,9 +235,9 @@ def _aggregate(rows: pl.DataFrame, taxonomy: Taxonomy) -> pl.DataFrame:
     present = pl.when(pl.col("kind") == "conf").then(
         pl.when(pl.col("polarity") == "present").then(pl.col("confidence"))
     )
-    absent = pl.when((pl.col("kind") == "conf") & (pl.col("polarity") == "absent")).then(
-        pl.col("confidence")
-    )
+    absent = pl.when(
+        (pl.col("kind") == "conf") & (pl.col("polarity") == "absent") & ~pl.col("supports_only")
+    ).then(pl.col("confidence"))
     main = rows.sort([*keys, "source", "line"]).group_by(keys, maintain_order=True).agg(
         (pl.col("kind") == "vote").any().alias("ddd_any"),
         pl.col("clear_yes").any().alias("ddd_yes"),

@@ -51,6 +51,9 @@ class Evidence(BaseModel):
     yes_votes: int | None = None
     no_votes: int | None = None
     detail: str = ""  # human-readable: the matched tag, genre, LLM rationale...
+    #: absence evidence that supports a "no" but cannot make one alone (a weak rule with
+    #: ``decides_no: false`` in the taxonomy); fusion keeps it in sources and evidence lines
+    supports_only: bool = False
 
 
 class FusionPolicy(BaseModel):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from datagen.errors import InputError
 from datagen.taxonomy.leaks import LeakMatcher, normalize_text
-from datagen.taxonomy.models import PG_CATEGORIES, Taxonomy, Trait
+from datagen.taxonomy.models import PG_CATEGORIES, Taxonomy, Trait, WeakRule
 
 __all__ = ["MIN_CUE_STRATEGIES", "check_against_dtdd", "check_taxonomy"]
 
@@ -56,6 +56,7 @@ def _check_trait(trait: Trait, topic_ids: set[int], file: str, rec: str) -> None
             raise InputError(
                 f"unknown Parents Guide category {key!r} (expected one of "
                 f"{', '.join(PG_CATEGORIES)})", file=file, record=rec, field=f"pg_weights.{key}")
+    _check_rules(trait, file, rec)
     for index, term in enumerate(trait.leak_terms):
         if not normalize_text(term):
             raise InputError("leak term is empty after normalization", file=file, record=rec,
@@ -65,6 +66,43 @@ def _check_trait(trait: Trait, topic_ids: set[int], file: str, rec: str) -> None
         raise InputError(
             f"cues use {len(strategies)} strategies, at least {MIN_CUE_STRATEGIES} required",
             file=file, record=rec, field="cues")
+
+
+def _check_rules(trait: Trait, file: str, rec: str) -> None:
+    """No rule twice; ``unless`` lists something that can apply (the model checks the rest)."""
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, rule in enumerate(trait.weak_rules):
+        where = f"weak_rules[{index}]"
+        key = (rule.kind, " ".join(rule.value.split()).casefold(), rule.polarity)
+        if key in seen:
+            raise InputError(f"same rule as weak_rules[{seen[key]}] ({rule.kind} "
+                             f"{rule.value!r}, {rule.polarity})", file=file, record=rec,
+                             field=f"{where}.value")
+        seen[key] = index
+        if rule.unless is not None:
+            _check_unless(rule, file, rec, f"{where}.unless")
+
+
+def _check_unless(rule: WeakRule, file: str, rec: str, where: str) -> None:
+    unless = rule.unless
+    assert unless is not None
+    if not unless.mpaa and not unless.genre:
+        raise InputError("unless lists no rating and no genre", file=file, record=rec,
+                         field=where)
+    if rule.kind == "mpaa" and unless.mpaa:
+        raise InputError("a film has one rating: a rating rule cannot be contradicted by "
+                         "another rating (list genres only)", file=file, record=rec,
+                         field=f"{where}.mpaa")
+    for name in ("mpaa", "genre"):
+        values = [" ".join(v.split()).casefold() for v in getattr(unless, name)]
+        if len(set(values)) != len(values):
+            raise InputError("a value is listed twice", file=file, record=rec,
+                             field=f"{where}.{name}")
+        own = " ".join(rule.value.split()).casefold()
+        if rule.kind == name and own in values:
+            raise InputError(f"the rule's own value {rule.value!r} would void the rule on "
+                             "every film it matches", file=file, record=rec,
+                             field=f"{where}.{name}[{values.index(own)}]")
 
 
 def _check_cues(tax: Taxonomy, file: str) -> None:

@@ -118,7 +118,7 @@ def _validation_error(exc: ValidationError, raw: dict[str, Any], text: str,
     first = exc.errors()[0]
     loc = tuple(first["loc"])
     record, field = _describe_loc(loc, raw)
-    message = first["msg"]
+    message = first["msg"].removeprefix("Value error, ")
     line = _line_of(text, loc)
     if line is not None:
         message += f" (line {line})"

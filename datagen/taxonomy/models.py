@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = [
     "PG_CATEGORIES",
@@ -18,6 +18,7 @@ __all__ = [
     "CueIdea",
     "CueStrategy",
     "DtddTopic",
+    "RuleConditions",
     "Taxonomy",
     "Trait",
     "TraitFamily",
@@ -70,6 +71,17 @@ class DtddTopic(_Strict):
     category: str
 
 
+class RuleConditions(_Strict):
+    """Catalogue metadata that contradicts a weak rule (``unless:``): any match voids it.
+
+    A film matches when its MPAA rating equals one of ``mpaa`` or one of its genres equals
+    one of ``genre`` (case-insensitive, like the rules themselves).
+    """
+
+    mpaa: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    genre: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+
 class WeakRule(_Strict):
     """Weak evidence from catalogue metadata.
 
@@ -77,12 +89,50 @@ class WeakRule(_Strict):
     rating) or contain (user-tag keyword, matched on word boundaries after normalization).
     ``polarity`` says whether the rule is evidence that the trigger is present or absent;
     ``weight`` in [0, 1] is the confidence the rule gives.
+
+    Absence rules must say what they are worth alone (the loader requires it):
+    ``decides_no: true`` lets the rule make a pair ``no`` by itself; ``decides_no: false``
+    keeps it as supporting evidence (in the tag's sources and evidence lines) that never
+    makes ``no`` on its own. ``unless`` lists ratings / genres that contradict the rule: on
+    such a film the rule counts for nothing. ``why`` is the reasoning, required for absence
+    rules and for rules with ``unless``.
     """
 
     kind: str = Field(pattern="^(genre|mpaa|tag_keyword)$")
     value: str = Field(min_length=1)
     polarity: str = Field(default="present", pattern="^(present|absent)$")
     weight: float = Field(ge=0.0, le=1.0)
+    decides_no: bool | None = Field(default=None, validate_default=True)
+    unless: RuleConditions | None = None
+    why: str | None = Field(default=None, min_length=20, validate_default=True)
+
+    @field_validator("decides_no")
+    @classmethod
+    def _absence_rules_decide_explicitly(cls, value: bool | None,
+                                         info: ValidationInfo) -> bool | None:
+        polarity = info.data.get("polarity")
+        if polarity == "absent" and value is None:
+            raise ValueError("an absence rule must say whether it can make a film 'no' on its "
+                             "own (decides_no: true) or only supports other evidence "
+                             "(decides_no: false)")
+        if polarity == "present" and value is not None:
+            raise ValueError("only absence rules can decide 'no'; remove decides_no from a "
+                             "present rule")
+        return value
+
+    @field_validator("why")
+    @classmethod
+    def _reasoned(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("polarity") == "absent":
+            raise ValueError("an absence rule needs a why: (the reasoning behind it)")
+        if value is None and info.data.get("unless") is not None:
+            raise ValueError("a rule with unless needs a why: (the reasoning behind it)")
+        return value
+
+    @property
+    def supports_only(self) -> bool:
+        """An absence rule that may support a ``no`` but never decide it alone."""
+        return self.polarity == "absent" and not self.decides_no
 
 
 class CueIdea(_Strict):
@@ -101,6 +151,9 @@ class Trait(_Strict):
     #: Parents Guide category -> weight in [0, 1] (keys from :data:`PG_CATEGORIES`).
     pg_weights: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(default_factory=dict)
     weak_rules: list[WeakRule] = Field(default_factory=list)
+    #: why catalogue metadata can (or cannot) say "no" for this trait: the trait-level
+    #: reasoning behind its absence rules, or behind having none
+    weak_rules_why: str | None = Field(default=None, min_length=20)
     leak_terms: list[str] = Field(min_length=1)
     cues: list[CueIdea] = Field(min_length=8)
     reference_name: str | None = None  # the trait's name in the reference work, if any

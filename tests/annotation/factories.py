@@ -11,10 +11,12 @@ from datagen.records.sample import (
     Turn,
     Verification,
 )
+from datagen.taxonomy import load_taxonomy
 
 __all__ = ["make_sample", "make_samples"]
 
-TAXONOMY_VERSION = "saferec@1.0.0"
+#: ``name@version`` of the embedded taxonomy (what the annotation loop checks samples against)
+TAXONOMY_VERSION = f"saferec@{load_taxonomy().version}"
 
 
 def make_sample(i: int, *, traits: tuple[str, ...] = ("spiders_snakes",),

@@ -6,8 +6,16 @@ import pytest
 
 from datagen.catalogue import Catalogue
 from datagen.catalogue.models import Item
-from datagen.taxonomy.models import CueIdea, DtddTopic, Taxonomy, Trait, WeakRule
+from datagen.taxonomy.models import (
+    CueIdea,
+    DtddTopic,
+    RuleConditions,
+    Taxonomy,
+    Trait,
+    WeakRule,
+)
 
+_WHY = "the reasoning a taxonomy author gives"
 _CUES = [CueIdea(strategy="life_event", text=f"a cue idea number {i}") for i in range(8)]
 
 
@@ -34,15 +42,21 @@ def taxonomy() -> Taxonomy:
                 pg_weights={"violence_gore": 1.0, "frightening_intense": 0.5},
                 weak_rules=[
                     WeakRule(kind="genre", value="Horror", polarity="present", weight=0.6),
-                    WeakRule(kind="genre", value="Family", polarity="absent", weight=0.7),
-                    WeakRule(kind="genre", value="Documentary", polarity="absent", weight=0.3),
+                    WeakRule(kind="genre", value="Family", polarity="absent", weight=0.7,
+                             decides_no=True, why=_WHY,
+                             unless=RuleConditions(mpaa=["R"], genre=["Action"])),
+                    WeakRule(kind="genre", value="Documentary", polarity="absent", weight=0.3,
+                             decides_no=True, why=_WHY),
+                    WeakRule(kind="genre", value="Animation", polarity="absent", weight=0.9,
+                             decides_no=False, why=_WHY),
                 ],
             ),
             _trait(
                 "horror_avoider",
                 weak_rules=[
                     WeakRule(kind="tag_keyword", value="scary", polarity="present", weight=0.7),
-                    WeakRule(kind="mpaa", value="G", polarity="absent", weight=0.8),
+                    WeakRule(kind="mpaa", value="G", polarity="absent", weight=0.8,
+                             decides_no=True, why=_WHY),
                 ],
             ),
         ],
@@ -60,4 +74,6 @@ def catalogue() -> Catalogue:
         item("tt0000003", "Kids Film", 2003, genres=["Family", "Animation"], mpaa_rating="G"),
         item("tt0000004", "Nature Doc", 2004, genres=["documentary"]),
         item("tt0000005", "Plain", 2005),
+        item("tt0000006", "Family Heist", 2006, genres=["Family", "Action"]),
+        item("tt0000007", "Cartoon", 2007, genres=["Animation"]),
     ])

@@ -203,3 +203,45 @@ def test_llm_topic_answers_map_to_traits_through_the_taxonomy(catalogue, taxonom
     assert tags[("tt0000002", "animal_harm")]["status"] == "no"
     assert tags[("tt0000002", "gore")]["status"] == "no"
     assert tags[("tt0000003", "animal_harm")]["status"] == "unknown"
+
+
+# --- weak rules that cannot decide no alone ---------------------------------------------------
+
+def test_supporting_absence_is_kept_but_never_decides(catalogue, taxonomy):
+    tags = _tags(catalogue, taxonomy, rule_evidence(catalogue, taxonomy))
+    cartoon = tags[("tt0000007", "gore")]  # Animation only: decides_no false, weight 0.9
+    assert cartoon["status"] == "unknown" and cartoon["sources"] == ["rule:genre"]
+    assert cartoon["evidence"] == ["rule:genre: absent 0.9 (supports only): genre Animation"]
+    kids = tags[("tt0000003", "gore")]  # Family decides, Animation supports
+    assert kids["status"] == "no"
+    assert kids["evidence"] == ["rule:genre: absent 0.7: genre Family",
+                                "rule:genre: absent 0.9 (supports only): genre Animation"]
+
+
+def test_a_supporting_row_from_any_source_cannot_decide(catalogue, taxonomy):
+    weak = Evidence(item_id="tt0000005", source="llm:m", trait_id="gore", polarity="absent",
+                    confidence=0.9, supports_only=True, detail="probably none")
+    assert _tags(catalogue, taxonomy, [weak])[("tt0000005", "gore")]["status"] == "unknown"
+    strong = weak.model_copy(update={"supports_only": False})
+    assert _tags(catalogue, taxonomy, [weak, strong])[("tt0000005", "gore")]["status"] == "no"
+
+
+def test_contradicted_rule_yields_nothing_and_is_counted(catalogue, taxonomy):
+    batch = rule_evidence(catalogue, taxonomy)
+    heist = batch.frame.filter(pl.col("item_id") == "tt0000006")  # Family + Action
+    assert heist.height == 0
+    assert batch.skipped == {"rule_contradicted": 1}
+    tags = _tags(catalogue, taxonomy, batch)
+    assert tags[("tt0000006", "gore")]["status"] == "unknown"
+    assert tags[("tt0000006", "gore")]["evidence"] == []
+
+
+def test_trait_evidence_is_what_fusion_reads(catalogue, taxonomy):
+    from datagen.tags.fusion import trait_evidence
+
+    rows = trait_evidence([rule_evidence(catalogue, taxonomy), [_ddd("tt0000001", 153, 9, 1)]],
+                          taxonomy)
+    vote = rows.filter(pl.col("source") == "ddd").row(0, named=True)
+    assert (vote["trait_id"], vote["kind"], vote["clear_yes"]) == ("animal_harm", "vote", True)
+    assert vote["line"] == 'ddd: topic 153 "a dog dies": 9 yes / 1 no -> clear yes'
+    assert set(rows["kind"]) == {"vote", "conf"}

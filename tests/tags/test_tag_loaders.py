@@ -259,3 +259,49 @@ def test_loaders_without_catalogue_use_imdb_ids_as_item_ids(tmp_path):
     path = _write(tmp_path / "ddd.csv", "imdb_id,topic_id,yes_votes,no_votes\ntt1,153,1,0\n")
     assert load_ddd_votes(path, cat).unmatched == {"tt0000001": 1}
     assert evidence_rows(load_ddd_votes(path))[0].item_id == "tt0000001"
+
+
+def test_supports_only_round_trips_and_is_written_only_when_true(tmp_path):
+    rows = [*_ROWS, Evidence(item_id="tt0000004", source="rule:mpaa", trait_id="gore",
+                             polarity="absent", confidence=0.5, supports_only=True,
+                             detail="MPAA rating PG")]
+    for suffix in (".parquet", ".jsonl"):
+        path = write_evidence_file(rows, tmp_path / f"ev{suffix}")
+        assert evidence_rows(load_evidence_file(path)) == rows
+    lines = (tmp_path / "ev.jsonl").read_text().splitlines()
+    assert ["supports_only" in line for line in lines] == [False, False, False, True]
+
+
+def test_evidence_files_written_before_supports_only_still_load(tmp_path):
+    import pyarrow as pa
+
+    from datagen.parquet_io import write_parquet
+    from datagen.tags import EVIDENCE_SCHEMA, evidence_frame
+
+    old = pa.schema([f for f in EVIDENCE_SCHEMA if f.name != "supports_only"])
+    path = write_parquet(evidence_frame(_ROWS).drop("supports_only").to_arrow(),
+                         tmp_path / "old.parquet", old)
+    assert evidence_rows(load_evidence_file(path)) == _ROWS
+    text = "".join(json.dumps(r.model_dump(exclude={"supports_only"})) + "\n" for r in _ROWS)
+    assert evidence_rows(load_evidence_file(_write(tmp_path / "old.jsonl", text))) == _ROWS
+
+
+def test_user_tag_rules_with_unless_need_the_catalogue():
+    from datagen.errors import ConfigError
+    from datagen.taxonomy.models import CueIdea, RuleConditions, Taxonomy, Trait, WeakRule
+
+    rule = WeakRule(kind="tag_keyword", value="cartoon", polarity="absent", weight=0.8,
+                    decides_no=True, unless=RuleConditions(mpaa=["R"]),
+                    why="cartoons are for children unless rated R")
+    cues = [CueIdea(strategy="life_event", text=f"a cue idea number {i}") for i in range(8)]
+    trait = Trait(id="gore", name="gore", family="violence", description="blood",
+                  leak_terms=["gore"], cues=cues, weak_rules=[rule])
+    tax = Taxonomy(name="t", version="0.1.0", topics=[], traits=[trait])
+    tags = [("tt1", "cartoon", 2), ("tt2", "a cartoon", 1)]
+    with pytest.raises(ConfigError, match="pass the catalogue"):
+        user_tag_evidence(tags, tax)
+    cat = Catalogue([Item(item_id="tt1", title="A", year=2000, mpaa_rating="R"),
+                     Item(item_id="tt2", title="B", year=2001, mpaa_rating="G")])
+    batch = user_tag_evidence(tags, tax, cat)
+    assert batch.frame["item_id"].to_list() == ["tt2"]
+    assert batch.skipped == {"rule_contradicted": 1}

@@ -171,7 +171,7 @@ def test_build_on_embedded_defaults(tmp_path, shared_data):
     summary = json.loads(result.stdout)
     assert summary["items"] > 17000 and len(summary["traits"]) == 21
     assert [i["source"] for i in summary["inputs"]] == [
-        "rule", "curated:saferec-movies-v1", "user_tag"]
+        "rule", "curated:saferec-movies-v2", "user_tag"]
     index = TagIndex.load(out)
     assert index.policy is not None and index.policy.unsafe_threshold == 0.66
     counts = index.counts()
@@ -188,4 +188,4 @@ def test_explain_without_tag_file_builds_the_defaults(tmp_path, monkeypatch):
     data = json.loads(result.output)
     assert data["match"]["imdb_id"] == "tt0822832"
     (tag,) = data["tags"]
-    assert tag["status"] == "yes" and "curated:saferec-movies-v1" in tag["sources"]
+    assert tag["status"] == "yes" and "curated:saferec-movies-v2" in tag["sources"]
