@@ -7,7 +7,7 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import REF_ROWS, write_jsonl
+from safecrs_fixtures import REF_ROWS, write_jsonl
 from typer.testing import CliRunner
 
 from datagen.cli.importer import guess_split
