@@ -44,7 +44,8 @@ _MARKUP_CHARS = "*_`#>"
 _QUOTES = "\"'“”‘’«»"
 _PROSE_SPLIT = re.compile(r"\s+[-–—]\s+|:\s+|\s+\|\s+")
 _CAP_WORD = r"[A-Z0-9À-ÖØ-Þ][\w'’.&!?-]*"
-_CONNECTOR = r"(?:of|the|a|an|and|in|on|to|for|with|at|from|by|or|vs\.?|&|[–—-])"
+# lower-case words inside titles ("My Name is Nobody", "You Might as Well Live")
+_CONNECTOR = r"(?:of|the|a|an|and|in|on|to|for|with|at|from|by|or|is|as|vs\.?|&|[–—-])"
 _IN_PROSE = re.compile(
     rf"(?P<title>(?:\(\d{{1,4}}\)\s+)?{_CAP_WORD}(?:[:,]?\s+(?:{_CAP_WORD}|{_CONNECTOR}))*)\s*"
     rf"(?P<year>{_YEAR_GROUP})"

@@ -143,3 +143,36 @@ def test_table_source_strips_disambiguators(tmp_path) -> None:  # type: ignore[n
 def test_item_display_after_ingest() -> None:
     item = Item(item_id="tt0070121", title="Godspell", year=1973)
     assert item.display == "Godspell (1973)"
+
+
+def test_catalog_parse_cli_reads_only_the_solution(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from datagen.cli.main import app
+
+    answer = tmp_path / "answer.txt"
+    answer.write_text(REASONING_ANSWER, encoding="utf-8")
+    res = CliRunner().invoke(app, ["catalog", "parse", str(answer), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.output.splitlines() if line.startswith("{")]
+    assert [r["imdb_id"] for r in rows] == ["tt0114709", "tt1049413", "tt1022603"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # bare answer lines that start like prose ("My", "You") but are whole titles
+    ("You might enjoy:\nMy Name is Nobody (1973)\nYou Might as Well Live (2009)",
+     ["My Name is Nobody (1973)", "You Might as Well Live (2009)"]),
+    ("This is Spinal Tap (1984) is a classic.", ["This is Spinal Tap (1984)"]),
+    ("My favourite is Heat (1995).", ["Heat (1995)"]),
+])
+def test_lower_case_title_words_is_and_as(text: str, expected: list[str]) -> None:
+    assert extract_titles(text) == expected
+
+
+def test_punctuation_twins_prefer_the_exact_spelling(resolver: TitleResolver) -> None:
+    # "X/Y" and "X+Y" (both 2014) share every normalized key: the exact text decides
+    assert resolver.resolve("X/Y (2014)").title == "X/Y"
+    assert resolver.resolve("X+Y (2014)").title == "X+Y"
+    assert resolver.resolve("My Name is Nobody (1973)").imdb_id == "tt0070215"
