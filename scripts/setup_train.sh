@@ -3,29 +3,31 @@
 # for examples/train_trl.py and its integration test. Idempotent: does nothing when the pinned
 # versions are installed. Refuses an install that would pull a CUDA build of torch (a bare
 # torch from PyPI is a multi-GB CUDA wheel; the CPU wheel lies on this project's machines).
+# The pins are read from pyproject.toml ([project.optional-dependencies] train).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${VIRTUAL_ENV:-}" ] && [ -f .venv/bin/activate ]; then . .venv/bin/activate; fi
 
-pins_ok() {
-python - <<'PY'
-import importlib.metadata as md, re, sys, tomllib
+# prints the pins that are not installed at their version (nothing when all are)
+missing="$(python - <<'PY'
+import importlib.metadata as md, tomllib
 pins = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["train"]
 for pin in pins:
-    name, version = re.split(r"==", pin)
+    name, version = pin.split("==")
     try:
-        if md.version(name).split("+")[0] != version:
-            sys.exit(1)
+        ok = md.version(name).split("+")[0] == version
     except md.PackageNotFoundError:
-        sys.exit(1)
+        ok = False
+    if not ok:
+        print(pin)
 PY
-}
+)"
+if [ -z "$missing" ]; then exit 0; fi
+read -r -a pins <<<"$(echo "$missing" | tr '\n' ' ')"
 
-if pins_ok; then exit 0; fi
 report="$(mktemp)" log="$(mktemp)"
 trap 'rm -f "$report" "$log"' EXIT
-if ! python -m pip install -q --dry-run --ignore-installed --report "$report" -e '.[train]' \
-    >/dev/null 2>"$log"; then
+if ! python -m pip install -q --dry-run --report "$report" "${pins[@]}" >/dev/null 2>"$log"; then
   cat "$log" >&2
   exit 1
 fi
@@ -34,8 +36,8 @@ import json, sys
 picked = {i["metadata"]["name"].lower(): i["metadata"]["version"]
           for i in json.load(open(sys.argv[1]))["install"]}
 cuda = sorted(n for n in picked if n.startswith(("nvidia-", "triton")))
-torch = picked.get("torch", "")
-if cuda or "+cpu" not in torch:
+torch = picked.get("torch")
+if cuda or (torch is not None and "+cpu" not in torch):
     print(f"setup_train: refusing: torch {torch or '?'} with {', '.join(cuda) or 'no CPU tag'}"
           " is a CUDA build; put the torch 2.13.0 CPU wheel on a find-links path first",
           file=sys.stderr)
@@ -46,4 +48,4 @@ then
   echo "setup_train: skipped; the TRL integration test will be skipped" >&2
   exit 0
 fi
-python -m pip install -q -e '.[train]'
+python -m pip install -q "${pins[@]}" 2>"$log" || { cat "$log" >&2; exit 1; }
