@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from datagen.errors import InputError
+from datagen.gcpause import gc_paused
 from datagen.records.sample import SAMPLE_SCHEMA
 from exports.columnar import (
     answer_leads,
@@ -66,9 +67,10 @@ class ChunkBuilder:
     @cached_property
     def answers(self) -> pa.Array:
         if self.config.cot:  # reasoning is written per row from its dropped candidates
-            rows = self.chunk.select(_REASONING_COLUMNS).to_pylist()
-            return pa.array([assistant_text(r, r["ground_truth"], self.config, self.phrases)
-                             for r in rows], pa.string())
+            with gc_paused():  # many small dicts and strings
+                rows = self.chunk.select(_REASONING_COLUMNS).to_pylist()
+                return pa.array([assistant_text(r, r["ground_truth"], self.config,
+                                                self.phrases) for r in rows], pa.string())
         return answer_texts(self.chunk, self.config, self.phrases, self.leads)
 
     @cached_property
@@ -138,8 +140,9 @@ class ChunkBuilder:
         names = self.names or SafeCRSNames.from_ids(
             t for ts in self.chunk.column("traits").to_pylist() for t in ts or [])
         _ = self.prompt  # an InputError naming a sample without a user turn
-        rows = self.chunk.select([*_REASONING_COLUMNS, "messages"]).to_pylist()
-        return to_safecrs_table(rows, self.config, self.phrases, names)
+        with gc_paused():  # many small dicts and strings
+            rows = self.chunk.select([*_REASONING_COLUMNS, "messages"]).to_pylist()
+            return to_safecrs_table(rows, self.config, self.phrases, names)
 
     def samples(self) -> tuple[pa.Table, int]:
         return self.chunk.select(SAMPLE_SCHEMA.names).cast(SAMPLE_SCHEMA), 0
