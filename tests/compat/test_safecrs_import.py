@@ -194,11 +194,12 @@ def test_guess_split(name, split):
     assert guess_split(Path(name)) == split
 
 
-def test_reference_rows_seed_a_synthesize_run(tmp_path, ref_file, catalogue):
+@pytest.mark.parametrize("source", ["reddit", "safecrs"])
+def test_reference_rows_seed_a_synthesize_run(tmp_path, ref_file, catalogue, source):
     cat_path = catalogue.save(tmp_path / "catalogue.parquet")
     run = tmp_path / "run"
     res = CliRunner().invoke(app, [
-        "synthesize", "--seed-source", "reddit", "--seed-file", str(ref_file), "--n", "3",
+        "synthesize", "--seed-source", source, "--seed-file", str(ref_file), "--n", "3",
         "--run-dir", str(run), "--catalogue", str(cat_path), "--json"])
     assert res.exit_code == 0, res.output
     stats = json.loads(res.stdout[res.stdout.index("{"):])
