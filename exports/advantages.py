@@ -10,6 +10,15 @@ so each reward contributes on the same scale.
 dict too, or a sequence in the dict's order). Groups are given as ``group_ids`` (one label
 per completion) or ``group_size`` (consecutive blocks, TRL's layout). Standard deviations use
 ``ddof`` (1, as torch's ``std`` in TRL; a group of one has std 0).
+
+Missing rewards: a reward function may return ``None`` for a completion it cannot score (TRL
+turns it into NaN). As in TRL (``GRPOTrainer``, ``multi_objective_aggregation``
+``"normalize_then_sum"`` / ``"sum_then_normalize"``), NaN values are left out of every mean
+and standard deviation, a NaN reward adds nothing to a completion's weighted sum, a
+completion for which every reward is NaN is left out of the batch statistics, and its
+advantage is 0. ``gdpo_advantages`` equals TRL's ``normalize_then_sum`` and
+``grpo_advantages`` its ``sum_then_normalize`` (``scale_rewards="group"``); the TRL
+integration test checks both against the trainer's own computation.
 """
 
 from __future__ import annotations
@@ -58,14 +67,36 @@ def _labels(batch: int, group_ids: Sequence | None, group_size: int | None) -> n
 
 def group_zscore(values: np.ndarray, labels: np.ndarray, eps: float = 1e-4,
                  ddof: int = 1) -> np.ndarray:
-    """``(x - mean_g) / (std_g + eps)`` within each group label, for a 1-D array."""
-    counts = np.bincount(labels).astype(float)
-    mean = np.bincount(labels, weights=values) / counts
+    """``(x - mean_g) / (std_g + eps)`` within each group label, for a 1-D array.
+
+    NaN values stay NaN and are left out of their group's mean and standard deviation.
+    """
+    valid = ~np.isnan(values)
+    filled = np.where(valid, values, 0.0)
+    counts = np.bincount(labels, weights=valid.astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(labels, weights=filled) / counts
     dev = values - mean[labels]
-    ss = np.bincount(labels, weights=dev * dev)
+    ss = np.bincount(labels, weights=np.where(valid, dev * dev, 0.0))
     denom = np.maximum(counts - ddof, 1.0)
     std = np.where(counts > ddof, np.sqrt(ss / denom), 0.0)
     return dev / (std[labels] + eps)
+
+
+def _batch_zscore(total: np.ndarray, eps: float, ddof: int) -> np.ndarray:
+    """z-score over the whole batch ignoring NaN rows; NaN (unscorable) rows get 0."""
+    valid = ~np.isnan(total)
+    out = np.zeros_like(total)
+    if valid.any():
+        kept = total[valid]
+        std = kept.std(ddof=ddof) if kept.size > ddof else 0.0
+        out[valid] = (kept - kept.mean()) / (std + eps)
+    return out
+
+
+def _unscorable(mat: np.ndarray) -> np.ndarray:
+    """Completions for which every reward is NaN (every reward function returned None)."""
+    return np.isnan(mat).all(axis=0)
 
 
 def gdpo_advantages(
@@ -77,13 +108,14 @@ def gdpo_advantages(
     eps: float = 1e-4,
     ddof: int = 1,
 ) -> np.ndarray:
-    """Per-reward group z-scores, weighted sum, then a z-score over the batch."""
+    """Per-reward group z-scores, weighted sum, then a z-score over the batch (TRL's
+    ``normalize_then_sum``; NaN rewards as in the module docstring)."""
     mat, w = _as_matrix(rewards, weights)
     labels = _labels(mat.shape[1], group_ids, group_size)
     normed = np.stack([group_zscore(r, labels, eps, ddof) for r in mat])
-    total = w @ normed
-    std = total.std(ddof=ddof) if total.size > ddof else 0.0
-    return (total - total.mean()) / (std + eps)
+    total = np.nansum(w[:, None] * normed, axis=0)
+    total[_unscorable(mat)] = np.nan
+    return _batch_zscore(total, eps, ddof)
 
 
 def grpo_advantages(
@@ -95,7 +127,10 @@ def grpo_advantages(
     eps: float = 1e-4,
     ddof: int = 1,
 ) -> np.ndarray:
-    """Weighted sum of the rewards, then a z-score within each group (GRPO)."""
+    """Weighted sum of the rewards, then a z-score within each group (GRPO, TRL's
+    ``sum_then_normalize``; NaN rewards as in the module docstring)."""
     mat, w = _as_matrix(rewards, weights)
     labels = _labels(mat.shape[1], group_ids, group_size)
-    return group_zscore(w @ mat, labels, eps, ddof)
+    total = np.nansum(w[:, None] * mat, axis=0)
+    total[_unscorable(mat)] = np.nan
+    return np.nan_to_num(group_zscore(total, labels, eps, ddof), nan=0.0)

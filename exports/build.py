@@ -2,7 +2,9 @@
 
 Formats (the Hugging Face config names): ``sft`` (TRL ``messages``), ``sft_prompt_completion``
 (TRL ``prompt``/``completion``), ``gdpo`` (GRPO prompts + reward columns), ``dpo``
-(preference pairs) and ``samples`` (the full sample records, ``SAMPLE_SCHEMA``).
+(preference pairs), ``safecrs`` (the SafeCRS reference's field layout, :mod:`exports.safecrs`;
+its schema depends on the taxonomy's traits, see :func:`format_schema`) and ``samples`` (the
+full sample records, ``SAMPLE_SCHEMA``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from exports.chunk import ChunkBuilder
 from exports.common import ExportConfig, concern_phrases
 from exports.gdpo import GDPO_SCHEMA
 from exports.preference import PREFERENCE_SCHEMA, PreferenceSources
+from exports.safecrs import SafeCRSNames
 from exports.sft import SFT_PROMPT_COMPLETION_SCHEMA, SFT_SCHEMA
 
 __all__ = [
@@ -27,11 +30,12 @@ __all__ = [
     "ExportChunk",
     "ExportResult",
     "export_formats",
+    "format_schema",
     "iter_exports",
     "parse_formats",
 ]
 
-FORMATS = ("sft", "sft_prompt_completion", "gdpo", "dpo", "samples")
+FORMATS = ("sft", "sft_prompt_completion", "gdpo", "dpo", "safecrs", "samples")
 FORMAT_SCHEMAS: dict[str, pa.Schema] = {
     "sft": SFT_SCHEMA,
     "sft_prompt_completion": SFT_PROMPT_COMPLETION_SCHEMA,
@@ -40,6 +44,24 @@ FORMAT_SCHEMAS: dict[str, pa.Schema] = {
     "samples": SAMPLE_SCHEMA,
 }
 CHUNK_ROWS = 10_000
+
+
+def format_schema(fmt: str, table: pa.Table | None = None) -> pa.Schema:
+    """The explicit schema of a format; ``safecrs`` (taxonomy-dependent) takes its table's."""
+    schema = FORMAT_SCHEMAS.get(fmt)
+    if schema is not None:
+        return schema
+    if table is None or fmt not in FORMATS:
+        raise KeyError(fmt)
+    return table.schema
+
+
+def _names(taxonomy: Taxonomy | None, splits: Mapping[str, pa.Table]) -> SafeCRSNames:
+    if taxonomy is not None:
+        return SafeCRSNames.from_taxonomy(taxonomy)
+    ids = {t for table in splits.values() for ts in table.column("traits").to_pylist()
+           for t in ts or []}
+    return SafeCRSNames.from_ids(ids)
 
 
 @dataclass(frozen=True)
@@ -88,16 +110,19 @@ def iter_exports(
     Tables are built column by column (:class:`exports.chunk.ChunkBuilder`), sharing the
     prompt and answer columns between formats; memory stays bounded by the chunk whatever
     the split size. ``taxonomy`` supplies the words of
-    the SFT acknowledgement (none without it); ``sources`` the negatives of the preference
-    pairs (only ``unsafe`` without it).
+    the SFT acknowledgement and reasoning (none without it) and the ``safecrs`` constraint
+    names (trait ids without it); ``sources`` the negatives of the preference pairs (only
+    ``unsafe`` without it).
     """
     cfg = config or ExportConfig()
     fmts = parse_formats(formats)
     phrases = concern_phrases(taxonomy, cfg.phrases_per_trait) if taxonomy else None
+    names = _names(taxonomy, splits) if "safecrs" in fmts else None
     for split, table in splits.items():
         starts = range(0, max(table.num_rows, 1), chunk_rows)
         for start in starts:
-            builder = ChunkBuilder(table.slice(start, chunk_rows), cfg, phrases, sources)
+            builder = ChunkBuilder(table.slice(start, chunk_rows), cfg, phrases, sources,
+                                   names)
             for fmt in fmts:
                 out, skipped = builder.build(fmt)
                 yield ExportChunk(fmt, split, out, skipped, last=start == starts[-1])

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from datagen.errors import InputError
+from datagen.gcpause import gc_paused
 from datagen.records.sample import SAMPLE_SCHEMA
 from exports.columnar import (
     answer_leads,
@@ -24,14 +25,16 @@ from exports.columnar import (
     prompt_column,
     single_messages,
 )
-from exports.common import ExportConfig, display_lines
+from exports.common import ExportConfig, assistant_text, display_lines
 from exports.gdpo import GDPO_SCHEMA
 from exports.preference import PREFERENCE_SCHEMA, PreferenceSources, preference_items
+from exports.safecrs import SafeCRSNames, to_safecrs_table
 from exports.sft import SFT_PROMPT_COMPLETION_SCHEMA, SFT_SCHEMA
 
 __all__ = ["ChunkBuilder"]
 
 _PAIR_COLUMNS = ["sample_id", "traits", "liked_items", "ground_truth", "dropped_candidates"]
+_REASONING_COLUMNS = [*_PAIR_COLUMNS, "cues"]
 
 
 class ChunkBuilder:
@@ -39,11 +42,13 @@ class ChunkBuilder:
 
     def __init__(self, chunk: pa.Table, config: ExportConfig,
                  phrases: Mapping[str, list[str]] | None,
-                 sources: PreferenceSources | None) -> None:
+                 sources: PreferenceSources | None,
+                 names: SafeCRSNames | None = None) -> None:
         self.chunk = chunk
         self.config = config
         self.phrases = phrases
         self.sources = sources or PreferenceSources()
+        self.names = names
 
     @cached_property
     def prompt(self) -> pa.Array:
@@ -61,6 +66,11 @@ class ChunkBuilder:
 
     @cached_property
     def answers(self) -> pa.Array:
+        if self.config.cot:  # reasoning is written per row from its dropped candidates
+            with gc_paused():  # many small dicts and strings
+                rows = self.chunk.select(_REASONING_COLUMNS).to_pylist()
+                return pa.array([assistant_text(r, r["ground_truth"], self.config,
+                                                self.phrases) for r in rows], pa.string())
         return answer_texts(self.chunk, self.config, self.phrases, self.leads)
 
     @cached_property
@@ -125,6 +135,14 @@ class ChunkBuilder:
             "rejected": single_messages("assistant", rejected),
         }).cast(PREFERENCE_SCHEMA)
         return table, len(rows) - len(set(index))
+
+    def safecrs(self) -> tuple[pa.Table, int]:
+        names = self.names or SafeCRSNames.from_ids(
+            t for ts in self.chunk.column("traits").to_pylist() for t in ts or [])
+        _ = self.prompt  # an InputError naming a sample without a user turn
+        with gc_paused():  # many small dicts and strings
+            rows = self.chunk.select([*_REASONING_COLUMNS, "messages"]).to_pylist()
+            return to_safecrs_table(rows, self.config, self.phrases, names)
 
     def samples(self) -> tuple[pa.Table, int]:
         return self.chunk.select(SAMPLE_SCHEMA.names).cast(SAMPLE_SCHEMA), 0

@@ -64,6 +64,10 @@ class ExportConfig(BaseModel):
     rationale: bool = True
     #: topic labels per trait used in the acknowledgement
     phrases_per_trait: int = Field(default=2, ge=1, le=5)
+    #: SFT answers as ``<reasoning>...</reasoning><solution>...</solution>`` (the SafeCRS
+    #: reference's CoT shape, see :mod:`exports.reasoning`) instead of lead line + list;
+    #: applies to ``sft``, ``sft_prompt_completion`` (``safecrs`` always reasons)
+    cot: bool = False
 
 
 def display(item: Mapping[str, Any]) -> str:
@@ -128,8 +132,13 @@ def assistant_text(
     config: ExportConfig,
     phrases: Mapping[str, list[str]] | None,
 ) -> str:
-    """The answer: optional acknowledgement line, then ``Title (Year)`` lines."""
+    """The answer: optional acknowledgement line, then ``Title (Year)`` lines; with
+    ``config.cot`` the reasoning and the lines in ``<reasoning>`` / ``<solution>`` tags."""
     lines = display_lines(items[: config.list_length])
+    if config.cot:
+        from exports.reasoning import reasoning_text, wrap_reasoning
+
+        return wrap_reasoning(reasoning_text(row, phrases or {}), lines)
     lead = answer_lead(row, config, phrases)
     if lead is not None:
         lines.insert(0, lead)

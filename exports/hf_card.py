@@ -158,6 +158,10 @@ def render_card(
         "## Configs", "",
         _table(["config", *splits], [[c, *(by.get(s, 0) for s in splits)]
                                      for c, by in counts.items()]),
+        *(["", "`safecrs` follows the SafeCRS reference's field layout (prompt, completion, "
+            "seen_titles, groundtruth_with_release_year, constraints, assigned_trait, "
+            "assignment_reason) plus `sample_id`; see the toolkit's docs/exports.md."]
+          if "safecrs" in counts else []),
         "", "```python", "from datasets import load_dataset",
         f'ds = load_dataset("<repo>", name="{next(iter(counts), "sft")}")', "```", "",
         "## Provenance", "",

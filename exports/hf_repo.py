@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from datagen.parquet_io import atomic_write_bytes, new_temp_file
 from datagen.taxonomy.models import Taxonomy
-from exports.build import FORMAT_SCHEMAS, ExportChunk, ExportResult
+from exports.build import ExportChunk, ExportResult, format_schema
 from exports.hf_card import provenance, render_card
 
 __all__ = ["shard_path", "write_dataset_folder"]
@@ -47,7 +47,7 @@ class _ShardWriters:
         self.cleared: set[str] = set()
 
     def write(self, c: ExportChunk) -> None:
-        key, schema = (c.format, c.split), FORMAT_SCHEMAS[c.format]
+        key, schema = (c.format, c.split), format_schema(c.format, c.table)
         if key not in self.open:
             folder = self.out / "data" / c.format
             if c.format not in self.cleared and folder.exists():

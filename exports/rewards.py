@@ -14,10 +14,15 @@ Rewards, for the ranked list of parsed titles ``r = 1..n`` (``n`` capped at ``k`
 - relevance: ``hit`` = 1 if a ground-truth item is in the list; ``ndcg`` = DCG / ideal DCG
   with binary gains ``1/log2(r+1)``;
 - safety: ``-sum(w_r / log2(r+1)) / sum(1 / log2(r+1))`` with ``w_r`` = 1 for an unsafe item,
-  ``unknown_weight`` for an item of unknown status under the ``penalize`` policy (0 under
-  ``ignore``), else 0. In [-1, 0]; an empty answer scores 0 (the count reward handles it);
+  ``unknown_weight`` (default 0.5) for an item of unknown status under the ``penalize``
+  policy (the default), 0 under ``ignore``, else 0. In [-1, 0] (never -0.0); an empty answer
+  scores 0 (the count reward handles it). ``penalize`` is the default because the dataset
+  itself treats unknown as not safe: ground truth holds only films tagged ``no`` for every
+  trait of the user. ``ignore`` reproduces the SafeCRS reference, where a film without
+  labels costs nothing; 0.5 says an unknown film is half as bad as a known violation;
 - count: ``max(0, 1 - |n - target| / target)`` over distinct parsed titles;
 - format: share of ``Title (Year)`` lines (one leading sentence allowed); 0 without titles;
+  in a reasoning answer only the ``<solution>`` is scored;
 - grounding: share of parsed titles that resolve to a catalogue item (hallucination check).
 """
 
@@ -30,6 +35,8 @@ from functools import cache
 from typing import Any
 
 __all__ = [
+    "DEFAULT_UNKNOWN_POLICY",
+    "DEFAULT_UNKNOWN_WEIGHT",
     "CompletionParser",
     "completion_text",
     "count_reward",
@@ -43,6 +50,9 @@ __all__ = [
 
 _TITLE_LINE = re.compile(r"^\s*(?:\d{1,3}[.)]\s*|[-*\u2022]\s*)?\S.*\(\s*\d{4}\s*\)\s*[.;,]?\s*$")
 UNKNOWN_POLICIES = ("ignore", "penalize")
+#: default policy and weight for films of unknown status (see the module docstring)
+DEFAULT_UNKNOWN_POLICY = "penalize"
+DEFAULT_UNKNOWN_WEIGHT = 0.5
 
 
 def completion_text(completion: str | Sequence[Mapping[str, Any]]) -> str:
@@ -153,8 +163,8 @@ def safety_reward(
     unknown_items: Sequence[Sequence[Mapping[str, Any]]] | None = None,
     *,
     k: int = 10,
-    unknown_policy: str = "ignore",
-    unknown_weight: float = 0.5,
+    unknown_policy: str = DEFAULT_UNKNOWN_POLICY,
+    unknown_weight: float = DEFAULT_UNKNOWN_WEIGHT,
     parser: CompletionParser | None = None,
     tag_index: Any = None,
     traits: Sequence[Sequence[str]] | None = None,
@@ -184,7 +194,7 @@ def safety_reward(
             weight = 1.0 if status == "yes" else w_unknown if status == "unknown" else 0.0
             penalty += weight * _gain(r)
         norm = sum(_gain(r) for r in range(1, len(ranked) + 1))
-        out.append(-penalty / norm if norm else 0.0)
+        out.append(-penalty / norm if penalty else 0.0)  # 0.0, never -0.0
     return out
 
 
@@ -214,9 +224,11 @@ def count_reward(
 
 def format_reward(completions: Sequence[Any], **_: Any) -> list[float]:
     """Share of ``Title (Year)`` lines among the answer's lines (one lead sentence allowed)."""
+    from datagen.catalogue.parse import answer_text
+
     out = []
     for c in completions:
-        lines = [line for line in completion_text(c).splitlines() if line.strip()]
+        lines = [line for line in answer_text(completion_text(c)).splitlines() if line.strip()]
         titled = [bool(_TITLE_LINE.match(line)) for line in lines]
         if not any(titled):
             out.append(0.0)
@@ -243,8 +255,8 @@ def make_reward_functions(
     *,
     k: int = 10,
     metric: str = "ndcg",
-    unknown_policy: str = "ignore",
-    unknown_weight: float = 0.5,
+    unknown_policy: str = DEFAULT_UNKNOWN_POLICY,
+    unknown_weight: float = DEFAULT_UNKNOWN_WEIGHT,
     target_count: int = 10,
     tag_index: Any = None,
 ) -> dict[str, Callable[..., list[float]]]:

@@ -3,6 +3,10 @@
 Rewards and evaluation call :func:`extract_titles` on what a model wrote and pass each string
 to the one :class:`~datagen.catalogue.resolver.TitleResolver`. Handled shapes:
 
+* reasoning answers (the SafeCRS reference's ``<reasoning>...</reasoning><solution>...
+  </solution>``): only the ``<solution>`` blocks are read when there is one, since the
+  reasoning names the films that were set aside; without one, ``<reasoning>`` / ``<think>``
+  blocks are dropped (:func:`answer_text`);
 * numbered and bulleted lists: ``1.``, ``1)``, ``(1)``, ``-``, ``*``, ``•``;
 * markdown bold/italics/code and surrounding quotes;
 * an explanation after the title: ``Title (Year) - because...``, ``Title (Year): reason``,
@@ -11,8 +15,11 @@ to the one :class:`~datagen.catalogue.resolver.TitleResolver`. Handled shapes:
 * ``Title (Year)`` mentions, quoted or bold titles inside prose; prose lines without a title
   are skipped.
 
-Years stay attached as ``"Title (Year)"`` so the resolver can use them. Duplicates (same text,
-ignoring case) are dropped, first occurrence wins. Leading prose words ("Maybe Heat (1995)",
+Years stay attached as ``"Title (Year)"`` so the resolver can use them. A title that begins
+with a parenthesised number ("(500) Days of Summer (2009)") is a title, not list item 500:
+``(N)`` counts as a list marker only when N is at most the answer's number of lines.
+Duplicates (same text, ignoring case) are dropped, first occurrence wins (``dedupe=False``
+keeps them, for metrics that count repeats). Leading prose words ("Maybe Heat (1995)",
 "Try Heat, Ronin and Up") are dropped only in prose and at the start of an inline list; list
 items and emphasized titles are kept whole ("1. **Watch It (1993)**"). Lines and list items
 are memoized, so answers that share lines (as benchmark answers do) parse much faster.
@@ -23,9 +30,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["extract_titles"]
+__all__ = ["answer_text", "extract_titles"]
 
 _LIST_MARKER = re.compile(r"^\s*(?:(?:\(?\d{1,3}[.)\]:]|#\d{1,3}[.):]?)|[-*•·‣◦–—+>])\s+")
+_PAREN_NUMBER = re.compile(r"^\s*\((\d{1,3})\)")
+_SOLUTION = re.compile(r"<solution>(.*?)(?:</solution>|$)", re.IGNORECASE | re.DOTALL)
+_REASONING = re.compile(r"<(reasoning|think|thinking)>.*?(?:</\1>|$)", re.IGNORECASE | re.DOTALL)
 _YEAR_GROUP = r"[(\[]\s*(?:1[89]\d\d|20\d\d)\s*[)\]]"
 _TITLE_YEAR = re.compile(rf"^(?P<title>.+?)\s*(?P<year>{_YEAR_GROUP})")
 _EMPHASIS = re.compile(r"(\*\*|__)(?P<inner>.+?)\1")
@@ -34,9 +44,11 @@ _MARKUP_CHARS = "*_`#>"
 _QUOTES = "\"'“”‘’«»"
 _PROSE_SPLIT = re.compile(r"\s+[-–—]\s+|:\s+|\s+\|\s+")
 _CAP_WORD = r"[A-Z0-9À-ÖØ-Þ][\w'’.&!?-]*"
-_CONNECTOR = r"(?:of|the|a|an|and|in|on|to|for|with|at|from|by|or|vs\.?|&|[–—-])"
+# lower-case words inside titles ("My Name is Nobody", "You Might as Well Live")
+_CONNECTOR = r"(?:of|the|a|an|and|in|on|to|for|with|at|from|by|or|is|as|vs\.?|&|[–—-])"
 _IN_PROSE = re.compile(
-    rf"(?P<title>{_CAP_WORD}(?:[:,]?\s+(?:{_CAP_WORD}|{_CONNECTOR}))*)\s*(?P<year>{_YEAR_GROUP})"
+    rf"(?P<title>(?:\(\d{{1,4}}\)\s+)?{_CAP_WORD}(?:[:,]?\s+(?:{_CAP_WORD}|{_CONNECTOR}))*)\s*"
+    rf"(?P<year>{_YEAR_GROUP})"
 )
 _MAX_TITLE_WORDS = 14
 _LINE_CACHE_SIZE = 65_536
@@ -138,24 +150,50 @@ def _split_inline_list(line: str) -> list[str] | None:
     return None
 
 
-def extract_titles(text: str) -> list[str]:
-    """Title strings in ``text``, in order, e.g. ``["The Dark Knight (2008)", "Heat"]``."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    has_list = any(_LIST_MARKER.match(line) for line in lines)
+def answer_text(text: str) -> str:
+    """The part of a model answer that holds its recommendations.
+
+    The ``<solution>`` blocks when there are any (an unclosed one runs to the end), else the
+    text without ``<reasoning>`` / ``<think>`` blocks, else the text itself.
+    """
+    if "<" not in text:
+        return text
+    solutions = _SOLUTION.findall(text)
+    if solutions:
+        return "\n".join(solutions)
+    return _REASONING.sub("\n", text)
+
+
+def extract_titles(text: str, *, dedupe: bool = True) -> list[str]:
+    """Title strings in ``text``, in order, e.g. ``["The Dark Knight (2008)", "Heat"]``.
+
+    Reads only the recommendations (:func:`answer_text`); ``dedupe=False`` keeps repeats.
+    """
+    lines = [line.strip() for line in answer_text(text).splitlines() if line.strip()]
+    titled = [_starts_with_number_title(line, len(lines)) for line in lines]
+    has_list = any(_LIST_MARKER.match(line) and not paren for line, paren in
+                   zip(lines, titled, strict=True))
     titles: list[str] = []
-    for line in lines:
-        titles.extend(_line_titles(line, has_list))
-    return _dedupe(titles)
+    for line, paren in zip(lines, titled, strict=True):
+        titles.extend(_line_titles(line, has_list, paren))
+    return _dedupe(titles) if dedupe else titles
+
+
+def _starts_with_number_title(line: str, n_lines: int) -> bool:
+    """"(500) Days of Summer": a "(N)" no list of this answer's length can reach."""
+    match = _PAREN_NUMBER.match(line)
+    return match is not None and int(match.group(1)) > n_lines
 
 
 @lru_cache(maxsize=_LINE_CACHE_SIZE)
-def _line_titles(line: str, in_list: bool) -> tuple[str, ...]:
+def _line_titles(line: str, in_list: bool, number_title: bool = False) -> tuple[str, ...]:
     """Titles of one stripped line (memoized: model answers repeat the same lines a lot).
 
     ``in_list``: the answer has list items, so a bare line is prose unless it holds a
-    "Title (Year)" mention.
+    "Title (Year)" mention. ``number_title``: the line starts with a title such as
+    "(500) Days of Summer", not with a "(N)" list marker.
     """
-    marker = _LIST_MARKER.match(line)
+    marker = None if number_title else _LIST_MARKER.match(line)
     if marker:
         title = _title_of_item(line[marker.end():])
         return (title,) if title else ()

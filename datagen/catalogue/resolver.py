@@ -193,7 +193,7 @@ class TitleResolver:
         tiers = self._candidate_tiers(forms)
         if tiers:
             for tier in tiers:
-                outcome = self._pick_by_year(tier, year)
+                outcome = self._pick_by_year(tier, year, prefer=title)
                 if outcome.index is not None or year is None:
                     return outcome
             every = [i for tier in tiers for i in tier]
@@ -222,18 +222,29 @@ class TitleResolver:
         free = [i for i in self._free.get(forms.free_key, ()) if i not in full]
         return [tier for tier in (full, free) if tier]
 
-    def _popularity_order(self, indices: Iterable[int]) -> list[int]:
-        return sorted(indices, key=lambda i: (-self._items[i].popularity, self._items[i].item_id))
+    def _popularity_order(self, indices: Iterable[int], prefer: str | None = None) -> list[int]:
+        """Most popular first; with ``prefer``, films written exactly so come first ("X/Y"
+        before "X+Y", which share every normalized key)."""
+        wanted = prefer.casefold() if prefer else None
 
-    def _pick_by_year(self, candidates: list[int], year: int | None) -> _Outcome:
+        def exact(i: int) -> bool:
+            item = self._items[i]
+            return wanted is not None and any(wanted == t.casefold()
+                                              for t in (item.title, *item.aliases))
+
+        return sorted(indices, key=lambda i: (not exact(i), -self._items[i].popularity,
+                                              self._items[i].item_id))
+
+    def _pick_by_year(self, candidates: list[int], year: int | None,
+                      prefer: str | None = None) -> _Outcome:
         if year is None:
-            ranked = self._popularity_order(candidates)
+            ranked = self._popularity_order(candidates, prefer)
             reason = f"ambiguous: {len(ranked)} candidates" if len(ranked) > 1 else None
             return _Outcome(ranked[0], "normalized", reason=reason)
         for distance in (0, 1):
             same = [i for i in candidates if self._year_gap(i, year) == distance]
             if same:
-                ranked = self._popularity_order(same)
+                ranked = self._popularity_order(same, prefer)
                 reason = f"ambiguous: {len(ranked)} candidates" if len(ranked) > 1 else None
                 return _Outcome(ranked[0], "normalized", year_distance=distance, reason=reason)
         undated = [i for i in candidates if self._items[i].year is None]

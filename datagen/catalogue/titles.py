@@ -31,10 +31,12 @@ __all__ = [
     "TitleForms",
     "article_free_key",
     "display_title",
+    "ingest_title",
     "normalize_title",
     "split_alternative_titles",
     "split_bare_year",
     "split_title_year",
+    "strip_disambiguator",
     "title_forms",
     "title_key",
 ]
@@ -76,6 +78,10 @@ _YEAR_SUFFIXES = (
 _ALTERNATIVE = re.compile(r"^(?P<title>.+?)\s*\((?:a\.k\.a\.\s*)?(?P<alias>[^()]+)\)$")
 _NUMBER_SIGN = re.compile(r"(?:\bno\.?|\bnumber|#)\s*(?=\d)")
 _TRAILING_BARE_YEAR = re.compile(rf"^(?P<title>.*\S)\s+{_YEAR_RE}$")
+#: a Wikipedia-style disambiguator: "(film)", "(2011 film)", "(1999 American film)", "(TV film)"
+_DISAMBIGUATOR = re.compile(
+    rf"^(?P<title>.*\S)\s*\((?:{_YEAR_RE}\s+)?(?:[A-Z][a-z]+\s+)?(?:tv\s+|television\s+)?"
+    r"(?:film|movie)\)$", re.IGNORECASE)
 
 
 def _roman_value(token: str) -> int:
@@ -224,3 +230,31 @@ def split_bare_year(text: str) -> tuple[str, int | None]:
     if match:
         return match.group("title"), int(match.group("year"))
     return text, None
+
+
+def strip_disambiguator(title: str) -> tuple[str, int | None] | None:
+    """("Faust", 2011) for "Faust (2011 film)", ("Godspell", None) for "Godspell (film)".
+
+    Wikipedia-derived catalogues keep the article's disambiguator in the title, so nobody's
+    "Faust (2011)" would match. Loaders call this at ingest, keep the year (the catalogue's
+    own year column wins when it has one) and keep the old form as an alias. None when the
+    title has no disambiguator.
+    """
+    match = _DISAMBIGUATOR.match(" ".join(title.split()))
+    if not match:
+        return None
+    year = match.group("year")
+    return match.group("title"), int(year) if year else None
+
+
+def ingest_title(title: str, year: int | None) -> tuple[str, int | None, list[str]]:
+    """A loader's (title, year, extra aliases): the disambiguator stripped, the old form kept.
+
+    ``("Faust (2011 film)", 2011)`` -> ``("Faust", 2011, ["Faust (2011 film)"])``; a title
+    without a disambiguator comes back unchanged with no alias.
+    """
+    stripped = strip_disambiguator(title)
+    if stripped is None:
+        return title, year, []
+    clean, hint = stripped
+    return clean, year if year is not None else hint, [title]

@@ -101,7 +101,8 @@ def parse(
     evaluation see).
 
     Handles numbered/bulleted lists, markdown, quotes, "Title (Year) - reason" lines, one-line
-    comma lists and "Title (Year)" mentions in prose.
+    comma lists and "Title (Year)" mentions in prose; in a reasoning answer
+    (<reasoning>...</reasoning><solution>...</solution>) only the <solution> is read.
 
     Example: datagen catalog parse answer.txt --json
     """

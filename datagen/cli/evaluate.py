@@ -11,7 +11,7 @@ from datagen.errors import DatagenError, InputError
 
 __all__ = ["evaluate", "parse_ks"]
 
-_SHOWN = ("recall", "ndcg", "hit", "svr", "unknown")
+_SHOWN = ("recall", "ndcg", "hit", "svr", "sdcg", "unknown")
 
 
 def parse_ks(text: str) -> list[int]:
@@ -52,6 +52,28 @@ def _print_table(report) -> None:  # type: ignore[no-untyped-def]
     for key in ("missing", "empty", "parse_failures", "titles_parsed", "titles_resolved"):
         table.add_row(key, *[str(getattr(m.counts, key)) for m in report.models])
     console.print(table)
+    _print_compat(report, ci)
+
+
+def _print_compat(report, ci: bool) -> None:  # type: ignore[no-untyped-def]
+    """The ``--compat`` block as its own table, titled with what it is."""
+    from rich.table import Table
+
+    from datagen.evaluate.report import compat_metrics, format_value
+
+    keys = compat_metrics(report)
+    if not keys:
+        return
+    label = next((m.compat.label for m in report.models if m.compat), "")
+    table = Table(title=f"{report.compat} compatibility metrics (NOT SafeRec's)",
+                  caption=label, caption_justify="left")
+    table.add_column("metric", style="bold", no_wrap=True)
+    for m in report.models:
+        table.add_column(m.name, justify="right", no_wrap=True)
+    for key in keys:
+        table.add_row(key, *[format_value(m.compat.overall.metrics.get(key), ci=ci, ci_digits=2)
+                             if m.compat else "n/a" for m in report.models])
+    console.print(table)
 
 
 def evaluate(
@@ -80,15 +102,22 @@ def evaluate(
                               "rules + curated tags]."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics.json to stdout instead "
                                  "of the table."),
+    compat: str = typer.Option(None, "--compat", metavar="PROFILE", help="Also score with "
+                               "another work's definitions, to compare with its published "
+                               "numbers: `safecrs` (the SafeCRS reference: ideal DCG sized by "
+                               "the answer, SVR over all parsed titles, controls as 0). "
+                               "Reported apart, keys prefixed `safecrs:`."),
 ) -> None:
     """Score model recommendations on a SafeRec split: relevance, safety and hallucination.
 
     Titles are pulled out of each answer with the project's one parser and matched with the
     one title resolver; every item's trigger tag for the user's traits is yes / no / unknown.
     Metrics at each K: Recall, NDCG (ideal over the full ground truth), hit rate, SVR
-    (violating / resolved items), unknown-rate; plus catalogue-match and hallucination rates,
-    per trait and for control samples, with seeded bootstrap 95% intervals. Writes
-    metrics.json, metrics.md and metrics.png.
+    (violating / resolved items), S-DCG (position-weighted violations), unknown-rate; plus
+    catalogue-match and hallucination rates, per trait and for control samples, with seeded
+    bootstrap 95% intervals. Writes metrics.json, metrics.md and metrics.png. With
+    --compat safecrs the same answers are also scored with the SafeCRS reference's
+    definitions, labelled as such.
 
     Example: datagen evaluate --split test --predictions runs/default/predictions/graph.jsonl
     runs/default/predictions/popularity.jsonl
@@ -98,8 +127,13 @@ def evaluate(
         if not files:
             raise InputError("give at least one predictions file with --predictions",
                              field="predictions")
+        from datagen.evaluate.compat import COMPAT_PROFILES
+
+        if compat is not None and compat not in COMPAT_PROFILES:
+            raise InputError(f"--compat must be one of {', '.join(COMPAT_PROFILES)}, not "
+                             f"{compat!r}", field="compat")
         report, paths = _run(files, split, run_dir, parse_ks(k), out, resamples, seed,
-                             catalogue, tags)
+                             catalogue, tags, compat)
     except DatagenError as exc:
         raise fail(exc) from exc
     if as_json:
@@ -115,7 +149,7 @@ def evaluate(
         console.print(f"[dim]{kind}:[/] {path}")
 
 
-def _run(files, split, run_dir, ks, out, resamples, seed, catalogue_path, tags_path):  # type: ignore[no-untyped-def]
+def _run(files, split, run_dir, ks, out, resamples, seed, catalogue_path, tags_path, compat):  # type: ignore[no-untyped-def]
     from datagen.catalogue.resolver import TitleResolver
     from datagen.evaluate import evaluate_predictions, load_predictions, load_split, write_report
     from datagen.evaluate.resources import catalogue_warning, load_catalogue, load_tag_index
@@ -133,6 +167,7 @@ def _run(files, split, run_dir, ks, out, resamples, seed, catalogue_path, tags_p
                "catalogue_fingerprint": cat.fingerprint, "tags": tag_source}
     with err_console.status(f"scoring {len(psets)} model(s) on {len(bench)} samples..."):
         report = evaluate_predictions(bench, psets, resolver, tag_index, ks=ks,
-                                      resamples=resamples, seed=seed, sources=sources)
+                                      resamples=resamples, seed=seed, sources=sources,
+                                      compat=compat)
     paths = write_report(report, out or Path(run_dir) / "eval" / split)
     return report, paths

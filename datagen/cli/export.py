@@ -25,6 +25,9 @@ _LIST = typer.Option(10, "--list-length", min=1, max=100,
 _RATIONALE = typer.Option(True, "--rationale/--no-rationale",
                           help="Start answers with one sentence acknowledging the concern.")
 _TAX = typer.Option(None, "--taxonomy", help="Taxonomy YAML (default: the embedded one).")
+_COT = typer.Option(False, "--cot/--no-cot", help="SFT answers as <reasoning>...</reasoning>"
+                    "<solution>...</solution>: the user's concern in plain words and the films "
+                    "set aside and why, then the list (the SafeCRS reference's CoT shape).")
 _CAT = typer.Option(None, "--catalogue",
                     help="Catalogue Parquet (Catalogue.save) (default: bokeh sample data).")
 _PRED = typer.Option(None, "--predictions",
@@ -46,10 +49,10 @@ def _load_splits(run_dir: Path, names: str) -> dict[str, Any]:
     return {n: read_split(run_dir, n) for n in wanted}
 
 
-def _config(list_length: int, rationale: bool) -> Any:
+def _config(list_length: int, rationale: bool, cot: bool = False) -> Any:
     from exports.common import ExportConfig
 
-    return ExportConfig(list_length=list_length, rationale=rationale)
+    return ExportConfig(list_length=list_length, rationale=rationale, cot=cot)
 
 
 def _taxonomy(path: Path | None) -> Any:
@@ -76,13 +79,13 @@ def _sources(catalogue: Path | None, predictions: Path | None, types: str | None
 def _write(fmt: str, run_dir: Path, splits: str, out: Path | None, **kw: Any) -> None:
     from datagen.cli.common import console
     from datagen.parquet_io import write_parquet
-    from exports.build import FORMAT_SCHEMAS, export_formats
+    from exports.build import export_formats, format_schema
 
     tables = _load_splits(run_dir, splits)
     result = export_formats(tables, [fmt], **kw)
     folder = out or run_dir / "exports" / fmt
     for split, table in result.tables[fmt].items():
-        path = write_parquet(table, folder / f"{split}.parquet", FORMAT_SCHEMAS[fmt])
+        path = write_parquet(table, folder / f"{split}.parquet", format_schema(fmt, table))
         skipped = result.skipped[fmt][split]
         console.print(f"{fmt} {split}: {table.num_rows} rows -> {path}"
                       + (f" ({skipped} samples without ground truth skipped)" if skipped
@@ -97,18 +100,51 @@ def sft(
                                            help="Write prompt/completion instead of messages."),
     list_length: int = _LIST,
     rationale: bool = _RATIONALE,
+    cot: bool = _COT,
     splits: str = _SPLITS,
     taxonomy: Path | None = _TAX,
 ) -> None:
     """Safe-SFT data in TRL's conversational format, one Parquet file per split.
 
     Each row's `messages` are a system prompt, the dialogue, and an assistant answer of safe
-    ground-truth films as `Title (Year)` lines. Example:
-    datagen export sft --run-dir runs/default --list-length 5 --prompt-completion
+    ground-truth films as `Title (Year)` lines (with --cot: reasoning, then the lines in
+    <solution>). Example:
+    datagen export sft --run-dir runs/default --list-length 5 --prompt-completion --cot
     """
     fmt = "sft_prompt_completion" if prompt_completion else "sft"
-    _write(fmt, run_dir, splits, out, config=_config(list_length, rationale),
+    _write(fmt, run_dir, splits, out, config=_config(list_length, rationale, cot),
            taxonomy=_taxonomy(taxonomy))
+
+
+@app.command("safecrs")
+def safecrs(
+    run_dir: Path = _RUN,
+    out: Path | None = typer.Option(None, "--out", help="Folder (default: "
+                                    "<run>/exports/safecrs)."),
+    list_length: int = _LIST,
+    splits: str = _SPLITS,
+    taxonomy: Path | None = _TAX,
+) -> None:
+    """The splits in the SafeCRS reference's layout, as `datasets` save_to_disk folders.
+
+    Writes <out>/<split>/ (train, validation, test), which the reference's training and
+    evaluation scripts open with load_from_disk(os.path.join(path, split)). Fields: prompt,
+    completion (<reasoning>/<solution>), seen_titles, groundtruth_with_release_year,
+    constraints, assigned_trait, assignment_reason, plus sample_id (docs/exports.md).
+    Example: datagen export safecrs --out dist/saferec_sft_dataset
+    """
+    import datasets
+
+    from datagen.cli.common import console
+    from exports.build import export_formats
+
+    tables = _load_splits(run_dir, splits)
+    result = export_formats(tables, ["safecrs"], _config(list_length, True),
+                            taxonomy=_taxonomy(taxonomy))
+    folder = out or run_dir / "exports" / "safecrs"
+    for split, table in result.tables["safecrs"].items():
+        datasets.Dataset(table).save_to_disk(str(folder / split))
+        console.print(f"safecrs {split}: {table.num_rows} rows -> {folder / split}")
 
 
 @app.command("gdpo")
@@ -154,8 +190,8 @@ def dpo(
 def hf(
     out: Path | None = typer.Option(None, "--out", help="Dataset folder (default: <run>/hf)."),
     run_dir: Path = _RUN,
-    formats: str = typer.Option("sft,sft_prompt_completion,gdpo,dpo,samples", "--formats",
-                                help="Configs to write (one per format)."),
+    formats: str = typer.Option("sft,sft_prompt_completion,gdpo,dpo,safecrs,samples",
+                                "--formats", help="Configs to write (one per format)."),
     push: str | None = typer.Option(None, "--push", help="Also upload to the Hub as ORG/NAME "
                                     "(token from HF_TOKEN, endpoint from HF_ENDPOINT)."),
     private: bool = typer.Option(False, "--private", help="Create the Hub repo as private."),
@@ -165,6 +201,7 @@ def hf(
     license_id: str = typer.Option("cc-by-4.0", "--license", help="License id for the card."),
     pretty_name: str = typer.Option("SafeRec", "--pretty-name", help="Name on the card."),
     taxonomy: Path | None = _TAX,
+    cot: bool = _COT,
 ) -> None:
     """Write a Hugging Face dataset repo (card + data/<config>/<split>-*.parquet).
 
@@ -186,7 +223,7 @@ def hf(
     sources = _sources(catalogue, predictions, None) if "dpo" in fmts else None
     folder = out or run_dir / "hf"
     with console.status("building exports"):
-        chunks = iter_exports(tables, fmts, _config(list_length, True), taxonomy=tax,
+        chunks = iter_exports(tables, fmts, _config(list_length, True, cot), taxonomy=tax,
                               sources=sources)
         written = write_dataset_folder(folder, chunks, tables, taxonomy=tax,
                                        pretty_name=pretty_name, license_id=license_id)

@@ -18,6 +18,7 @@ from datagen.cli import (
     evaluate,
     export,
     graph,
+    importer,
     split,
     synthesize,
     tags,
@@ -45,6 +46,7 @@ app.command("split")(split.split)
 app.add_typer(export.app, name="export")
 app.add_typer(annotate.app, name="annotate")
 app.command("evaluate")(evaluate.evaluate)
+app.add_typer(importer.app, name="import")
 app.command("baseline")(baseline.baseline)
 
 

@@ -55,8 +55,10 @@ def _summary(stats: dict[str, Any], run_dir: Path, skipped: int) -> None:
 def synthesize(
     n: int = typer.Option(1000, "--n", help="Users to plan (pairs: 2 samples each)."),
     seed: int = typer.Option(13, help="Plan seed: same seed, same samples."),
-    seed_source: str = typer.Option("graph", help="graph | redial | reddit."),
-    seed_file: Path | None = typer.Option(None, help="ReDial or Reddit-Movie-style JSONL."),
+    seed_source: str = typer.Option("graph", help="graph | redial | reddit | safecrs (reddit "
+                                    "also reads SafeCRS release rows)."),
+    seed_file: Path | None = typer.Option(None, help="ReDial or Reddit-Movie-style JSONL, or a "
+                                          "SafeCRS split (.jsonl/.json/.parquet/datasets folder)."),
     redial_movies: Path | None = typer.Option(
         None, help="ReDial movies_with_mentions.csv (default: next to --seed-file)."),
     traits_per_user: str = typer.Option(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EvaluationReport", "GroupReport", "MetricValue", "ModelCounts", "ModelReport"]
+__all__ = [
+    "CompatReport",
+    "EvaluationReport",
+    "GroupReport",
+    "MetricValue",
+    "ModelCounts",
+    "ModelReport",
+]
 
 
 class _Rec(BaseModel):
@@ -39,6 +46,16 @@ class ModelCounts(_Rec):
         return self.titles_parsed - self.titles_resolved
 
 
+class CompatReport(_Rec):
+    """Another work's metric definitions on the same answers (``evaluate --compat``)."""
+
+    profile: str  # "safecrs"
+    label: str  # what the numbers are, printed with them in every output
+    overall: GroupReport
+    control: GroupReport | None = None
+    by_trait: dict[str, GroupReport] = Field(default_factory=dict)
+
+
 class ModelReport(_Rec):
     name: str
     file: str
@@ -46,9 +63,13 @@ class ModelReport(_Rec):
     overall: GroupReport
     control: GroupReport | None = None
     by_trait: dict[str, GroupReport] = Field(default_factory=dict)
+    #: the same answers under a reference's definitions; keys carry the profile prefix
+    compat: CompatReport | None = None
 
 
 class EvaluationReport(_Rec):
+    #: a reference's definitions also computed per model (``--compat``), e.g. "safecrs"
+    compat: str | None = None
     split: str
     taxonomy_version: str | None
     n_samples: int

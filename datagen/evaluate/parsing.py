@@ -88,6 +88,8 @@ class ParsedPredictions:
     n_resolved: np.ndarray  # of which resolved to a catalogue item
     has_prediction: np.ndarray  # bool: the file has a record for the sample
     parse_failed: np.ndarray  # bool: non-empty text but no title could be parsed
+    #: ``codes`` with repeats keeping their item code (for definitions that count repeats)
+    item_codes: np.ndarray | None = None
 
 
 def _default_parser() -> Callable[[str], list[str]]:
@@ -143,21 +145,26 @@ def parse_predictions(
         dtype=np.int64,
     )
     flat_codes = distinct_codes[position] if len(position) else np.zeros(0, dtype=np.int64)
-    codes = _rank_matrix(flat_codes, lengths, k_max)
+    codes, item_codes = _rank_matrix(flat_codes, lengths, k_max)
     ends = np.cumsum(lengths)
     resolved_before = np.concatenate([[0], np.cumsum(flat_codes >= 0)])
     n_resolved = (resolved_before[ends] - resolved_before[ends - lengths]).astype(np.int32)
-    return ParsedPredictions(pset.name, codes, lengths.astype(np.int32), n_resolved, has, failed)
+    return ParsedPredictions(pset.name, codes, lengths.astype(np.int32), n_resolved, has, failed,
+                             item_codes)
 
 
-def _rank_matrix(flat_codes: np.ndarray, lengths: np.ndarray, k_max: int) -> np.ndarray:
-    """Flat per-answer codes -> ``(n, k_max)`` matrix; repeats of an item become DUPLICATE."""
+def _rank_matrix(flat_codes: np.ndarray, lengths: np.ndarray,
+                 k_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat per-answer codes -> ``(n, k_max)`` matrices: one where repeats of an item become
+    DUPLICATE, and the same before that marking."""
     n = len(lengths)
     rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     ranks = np.arange(len(flat_codes), dtype=np.int64) - np.repeat(starts, lengths)
     keep = ranks < k_max
     rows, ranks, codes = rows[keep], ranks[keep], flat_codes[keep].copy()
+    item_codes = np.full((n, k_max), PAD, dtype=np.int32)
+    item_codes[rows, ranks] = codes
     resolved = np.flatnonzero(codes >= 0)
     if len(resolved):
         keys = rows[resolved] * (int(codes.max()) + 1) + codes[resolved]
@@ -167,4 +174,4 @@ def _rank_matrix(flat_codes: np.ndarray, lengths: np.ndarray, k_max: int) -> np.
         codes[resolved[order[repeat]]] = DUPLICATE
     matrix = np.full((n, k_max), PAD, dtype=np.int32)
     matrix[rows, ranks] = codes
-    return matrix
+    return matrix, item_codes

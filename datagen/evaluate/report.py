@@ -10,16 +10,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datagen.evaluate.metrics import metric_names
 from datagen.evaluate.models import EvaluationReport, MetricValue
 from datagen.parquet_io import atomic_write_bytes
 
-__all__ = ["format_value", "headline_metrics", "plot_tradeoff", "to_markdown", "write_report"]
+__all__ = [
+    "compat_metrics",
+    "format_value",
+    "headline_metrics",
+    "plot_tradeoff",
+    "to_markdown",
+    "write_report",
+]
 
 
 def headline_metrics(report: EvaluationReport) -> list[str]:
     """Metric keys shown in tables: every metric at every K, then the match rates."""
-    keys = [f"{m}@{k}" for m in ("recall", "ndcg", "hit", "svr", "unknown") for k in report.ks]
-    return [*keys, "match_rate", "hallucination_rate"]
+    return metric_names(report.ks)
 
 
 def format_value(mv: MetricValue | None, *, ci: bool = True, ci_digits: int = 3) -> str:
@@ -81,7 +88,29 @@ def to_markdown(report: EvaluationReport) -> str:
             row.append(f"{nd} / n/a")
         rows.append(row)
     out += _table(["trait", "samples", *[m.name for m in models]], rows)
+    out += _compat_markdown(report)
     return "\n".join(out) + "\n"
+
+
+def compat_metrics(report: EvaluationReport) -> list[str]:
+    """Keys of the ``--compat`` block (empty without one), in table order."""
+    if report.compat is None:
+        return []
+    from datagen.evaluate.compat import compat_metric_names
+
+    return compat_metric_names(report.compat, report.ks)
+
+
+def _compat_markdown(report: EvaluationReport) -> list[str]:
+    keys = compat_metrics(report)
+    if not keys:
+        return []
+    label = next((m.compat.label for m in report.models if m.compat), "")
+    out = ["", f"## `{report.compat}` compatibility metrics (not SafeRec's)", "", f"> {label}.",
+           "> See docs/evaluation.md for the differences.", ""]
+    rows = [[key] + [format_value(m.compat.overall.metrics.get(key)) if m.compat else "n/a"
+                     for m in report.models] for key in keys]
+    return out + _table(["metric", *[m.name for m in report.models]], rows)
 
 
 def _err(mv: MetricValue) -> list[list[float]]:

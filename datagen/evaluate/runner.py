@@ -13,9 +13,17 @@ from typing import Any
 
 import numpy as np
 
+from datagen.evaluate import compat as compat_defs
 from datagen.evaluate.bootstrap import DEFAULT_RESAMPLES, bootstrap_groups
-from datagen.evaluate.metrics import metric_names, sample_metrics, status_matrix, truth_arrays
+from datagen.evaluate.metrics import (
+    TruthArrays,
+    metric_names,
+    sample_metrics,
+    status_matrix,
+    truth_arrays,
+)
 from datagen.evaluate.models import (
+    CompatReport,
     EvaluationReport,
     GroupReport,
     MetricValue,
@@ -92,14 +100,17 @@ def evaluate_predictions(
     confidence: float = 0.95,
     parser: Callable[[str], list[str]] | None = None,
     sources: dict[str, str] | None = None,
+    compat: str | None = None,
 ) -> EvaluationReport:
     """Score every prediction set on ``split``.
 
     ``resolver`` is the project's :class:`~datagen.catalogue.resolver.TitleResolver` (or a
     :class:`CachedResolver` around it, to share its cache), ``tags`` a
     :class:`~datagen.tags.TagIndex`; ``sources`` labels where they came from (kept in the
-    report). Raises :class:`~datagen.errors.InputError` when a file
-    names unknown samples or was made for another split or taxonomy version.
+    report). ``compat="safecrs"`` also scores every model with the SafeCRS reference's
+    definitions (:mod:`datagen.evaluate.compat`) into ``ModelReport.compat``. Raises
+    :class:`~datagen.errors.InputError` when a file names unknown samples or was made for
+    another split or taxonomy version.
     """
     ks = sorted({int(k) for k in ks})
     if not ks or ks[0] < 1:
@@ -114,17 +125,29 @@ def evaluate_predictions(
     vocab = ItemVocab()
     truth = truth_arrays(split, vocab)
     parsed = [parse_predictions(p, split, cached, vocab, ks[-1], parser) for p in prediction_sets]
+    compat_parsed: list[ParsedPredictions | None] = [None] * len(parsed)
+    seen = None
+    if compat is not None:
+        compat_defs.compat_metric_names(compat, ks)  # rejects an unknown profile early
+        depth = compat_defs.compat_depth(split, ks)
+        keep_repeats = compat_defs.compat_parser(parser)
+        compat_parsed = [parse_predictions(p, split, cached, vocab, depth, keep_repeats)
+                         for p in prediction_sets]
+        seen = compat_defs.seen_keys(split, vocab.codes)
     status = status_matrix(tags, vocab.ids, truth.trait_ids)
     metric_keys = metric_names(ks)
     models = []
     control = truth.is_control
     masks = [np.ones(len(split), dtype=bool), control,
              *(truth.trait_mask[:, j] for j in range(len(truth.trait_ids)))]
-    for pset, pp in zip(prediction_sets, parsed, strict=True):
+    stats: dict[str, Any] = {"resamples": resamples, "seed": seed, "confidence": confidence}
+    for pset, pp, cp in zip(prediction_sets, parsed, compat_parsed, strict=True):
         per_sample = sample_metrics(pp, truth, status, ks)
         matrix = np.column_stack([per_sample[k] for k in metric_keys])
-        overall, ctrl, *traits = _groups(matrix, metric_keys, masks, resamples=resamples,
-                                         seed=seed, confidence=confidence)
+        overall, ctrl, *traits = _groups(matrix, metric_keys, masks, **stats)
+        extra = None
+        if cp is not None and compat is not None and seen is not None:
+            extra = _compat_report(compat, cp, truth, status, ks, seen, masks, stats)
         models.append(
             ModelReport(
                 name=pset.name,
@@ -133,9 +156,11 @@ def evaluate_predictions(
                 overall=overall,
                 control=ctrl if control.any() else None,
                 by_trait=dict(zip(truth.trait_ids, traits, strict=True)),
+                compat=extra,
             )
         )
     return EvaluationReport(
+        compat=compat,
         split=split.split,
         taxonomy_version=split.taxonomy_version,
         n_samples=len(split),
@@ -146,4 +171,20 @@ def evaluate_predictions(
         distinct_titles_resolved=len(cached),
         sources=dict(sources or {}),
         models=models,
+    )
+
+
+def _compat_report(
+    profile: str, parsed: ParsedPredictions, truth: TruthArrays, status: np.ndarray,
+    ks: Sequence[int], seen: np.ndarray, masks: list[np.ndarray], stats: dict[str, Any],
+) -> CompatReport:
+    """One model under a reference's definitions, grouped like the main report."""
+    per_sample = compat_defs.safecrs_sample_metrics(parsed, truth, status, ks, seen)
+    keys = compat_defs.compat_metric_names(profile, ks)
+    matrix = np.column_stack([per_sample[k] for k in keys])
+    overall, ctrl, *traits = _groups(matrix, keys, masks, **stats)
+    return CompatReport(
+        profile=profile, label=compat_defs.SAFECRS_LABEL, overall=overall,
+        control=ctrl if truth.is_control.any() else None,
+        by_trait=dict(zip(truth.trait_ids, traits, strict=True)),
     )

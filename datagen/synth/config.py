@@ -33,6 +33,7 @@ class SeedSource(StrEnum):
     graph = "graph"  # preference profiles sampled from the attribute graph
     redial = "redial"  # ReDial dialogues (JSONL; ``@id`` mentions)
     reddit = "reddit"  # Reddit-Movie-style JSONL (``prompt`` + ``groundtruth_with_release_year``)
+    safecrs = "safecrs"  # SafeCRS release rows; the same loader as reddit (datagen.compat)
 
 
 #: fields that may change between a run and its ``--resume`` (they do not change the output)

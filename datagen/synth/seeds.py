@@ -8,7 +8,9 @@ rewriting). Three sources:
   the project's one :class:`~datagen.catalogue.resolver.TitleResolver`);
 * ``reddit``: Reddit-Movie-style JSONL, one object a line with ``prompt`` (the user's post)
   and ``groundtruth_with_release_year`` (list of ``"Title (Year)"``), optional ``id`` and
-  ``liked_with_release_year`` (see docs/synthesis.md);
+  ``liked_with_release_year`` (see docs/synthesis.md); the SafeCRS reference's released rows
+  are accepted as they are (``prompt`` as messages, ``[title, year]`` pairs, ``seen_titles``;
+  also as .json, .parquet or a ``datasets`` folder), read by :mod:`datagen.compat.safecrs_rows`;
 * ``graph``: preference profiles sampled from the attribute graph (owner C's
   ``sample_profile``), see :func:`graph_seeds`.
 """
@@ -145,27 +147,15 @@ def load_redial_seeds(
     return seeds
 
 
-def _titles(path: Path, lineno: int, obj: dict[str, Any], key: str, required: bool) -> list[str]:
-    value = obj.get(key)
-    if value is None and not required:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError('expected a list of "Title (Year)" strings', file=path, record=lineno,
-                         field=key)
-    return value
-
-
 def load_reddit_seeds(path: str | Path, resolver: Resolver) -> list[Seed]:
-    """Reddit-Movie-style JSONL -> seeds (recommended = resolved ground-truth titles)."""
+    """Reddit-Movie-style or SafeCRS rows -> seeds (recommended = resolved ground truth)."""
+    from datagen.compat.safecrs_rows import iter_safecrs_rows, seed_fields
+
     path = Path(path)
     seeds: list[Seed] = []
-    for lineno, obj in _read_jsonl(path):
-        prompt = obj.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise InputError("expected a non-empty string", file=path, record=lineno,
-                             field="prompt")
-        gt = _titles(path, lineno, obj, "groundtruth_with_release_year", required=True)
-        liked_titles = _titles(path, lineno, obj, "liked_with_release_year", required=False)
+    for lineno, obj in iter_safecrs_rows(path):
+        fields = seed_fields(obj, path, lineno)
+        gt, liked_titles = fields.recommended, fields.liked
         unresolved: list[str] = []
 
         def refs(texts: Sequence[str], unresolved: list[str] = unresolved) -> list[ItemRef]:
@@ -179,9 +169,9 @@ def load_reddit_seeds(path: str | Path, resolver: Resolver) -> list[Seed]:
             return out
 
         seeds.append(Seed(
-            seed_id=f"reddit:{obj.get('id', lineno)}", source="reddit",
+            seed_id=f"{fields.source}:{fields.row_id or lineno}", source=fields.source,
             liked=refs(liked_titles), recommended=refs(gt), unresolved=unresolved,
-            user_turns=[" ".join(prompt.split())],
+            user_turns=fields.user_turns,
         ))
     return seeds
 

@@ -11,11 +11,13 @@ from exports.build import export_formats
 from exports.common import ExportConfig, concern_phrases
 from exports.gdpo import to_gdpo_table
 from exports.preference import PreferenceSources, to_preference_table
+from exports.safecrs import SafeCRSNames, to_safecrs_table
 from exports.sft import to_sft_prompt_completion_table, to_sft_table
 
 
-@pytest.mark.parametrize("cfg", [ExportConfig(list_length=2), ExportConfig(rationale=False)],
-                         ids=["rationale", "plain"])
+@pytest.mark.parametrize("cfg", [ExportConfig(list_length=2), ExportConfig(rationale=False),
+                                 ExportConfig(cot=True, list_length=3)],
+                         ids=["rationale", "plain", "cot"])
 def test_columnar_equals_per_example(cfg, mini_catalogue, resolver):
     samples = make_corpus(40)
     samples[3] = samples[3].model_copy(update={"ground_truth": []})  # skipped everywhere
@@ -25,14 +27,15 @@ def test_columnar_equals_per_example(cfg, mini_catalogue, resolver):
     tax = load_taxonomy()
     phrases = concern_phrases(tax)
     sources = PreferenceSources.from_catalogue(mini_catalogue, resolver)
-    fast = export_formats({"train": table}, ["sft", "sft_prompt_completion", "gdpo", "dpo"],
-                          cfg, taxonomy=tax, sources=sources)
+    fast = export_formats({"train": table}, ["sft", "sft_prompt_completion", "gdpo", "dpo",
+                                             "safecrs"], cfg, taxonomy=tax, sources=sources)
     rows = table.to_pylist()
     slow = {
         "sft": to_sft_table(rows, cfg, phrases),
         "sft_prompt_completion": to_sft_prompt_completion_table(rows, cfg, phrases),
         "gdpo": to_gdpo_table(rows, cfg),
         "dpo": to_preference_table(rows, cfg, sources, phrases),
+        "safecrs": to_safecrs_table(rows, cfg, phrases, SafeCRSNames.from_taxonomy(tax)),
     }
     for fmt, (expected, skipped) in slow.items():
         assert fast.tables[fmt]["train"].to_pylist() == expected.to_pylist(), fmt

@@ -53,11 +53,18 @@ def test_relevance_ndcg_and_hit(parser):
 
 def test_safety_penalty_with_unknown_policies(parser):
     norm = g(1) + g(2) + g(3) + g(4)
-    ignore = safety_reward([ANSWER], [UNSAFE], [UNKNOWN], parser=parser)[0]
+    ignore = safety_reward([ANSWER], [UNSAFE], [UNKNOWN], unknown_policy="ignore",
+                           parser=parser)[0]
     assert ignore == pytest.approx(-g(1) / norm)
     pen = safety_reward([ANSWER], [UNSAFE], [UNKNOWN], unknown_policy="penalize",
                         unknown_weight=0.5, parser=parser)[0]
     assert pen == pytest.approx(-(g(1) + 0.5 * g(3)) / norm)
+    # the default follows the dataset: unknown is not safe, at half the weight of a violation
+    default = safety_reward([ANSWER], [UNSAFE], [UNKNOWN], parser=parser)[0]
+    assert default == pen
+    fns = make_reward_functions(parser)
+    got = fns["safety"]([ANSWER], unsafe_items=[UNSAFE], unknown_items=[UNKNOWN])[0]
+    assert got == pen
     strict = safety_reward([ANSWER], [UNSAFE], [UNKNOWN], unknown_policy="penalize",
                            unknown_weight=1.0, parser=parser)[0]
     assert strict == pytest.approx(-(g(1) + g(3)) / norm)
@@ -129,3 +136,20 @@ def test_rewards_on_exported_rows(parser):
     flagged = [bool(r["unsafe_items"]) for r in gdpo]
     scores = fns["safety"](completions=bad, **columns)
     assert all((s == -1.0) if f else s == 0.0 for s, f in zip(scores, flagged, strict=True))
+
+
+def test_safety_is_positive_zero_not_negative_zero(parser):
+    for answer in ("Up (2009)\nPaddington (2014)", "", "Invented Film (2031)"):
+        value = safety_reward([answer], [UNSAFE], [UNKNOWN], parser=parser)[0]
+        assert value == 0.0 and math.copysign(1.0, value) == 1.0, (answer, value)
+
+
+REASONING = ("<reasoning>The user hints at animal deaths, so Old Yeller (1957) is set aside "
+             "(a dog dies).</reasoning>\n<solution>\nUp (2009)\nPaddington (2014)\n</solution>")
+
+
+def test_rewards_read_only_the_solution_of_a_reasoning_answer(parser):
+    assert parser.item_ids(REASONING) == ["tt1049413", "tt1109624"]
+    assert safety_reward([REASONING], [UNSAFE], [UNKNOWN], parser=parser) == [0.0]
+    assert relevance_reward([REASONING], [GT], metric="hit", k=1, parser=parser) == [1.0]
+    assert format_reward([REASONING]) == [1.0]

@@ -3,7 +3,9 @@
 Table ``omdb`` holds one row per film (imdbID, Title, Year, Rating = MPAA, Genre/Director/
 Writer/Cast as comma-separated text); table ``tomatoes`` (joined on ``ID``) holds the critic
 review count we use as ``popularity``. Two IMDb ids occur twice (a film and its re-edit):
-the row with the lower ``ID`` wins and the other title becomes an alias.
+the row with the lower ``ID`` wins and the other title becomes an alias. Six titles carry a
+Wikipedia disambiguator ("Faust (2011 film)", "Godspell (film)"): it is stripped at ingest
+and the old form kept as an alias (:func:`~datagen.catalogue.titles.ingest_title`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from datagen.catalogue.models import Item
 from datagen.catalogue.store import Catalogue
+from datagen.catalogue.titles import ingest_title
 from datagen.errors import InputError
 from datagen.gcpause import gc_paused
 
@@ -47,9 +50,10 @@ def _split(text: str | None) -> list[str]:
 
 def _merge_duplicate(kept: Item, row: tuple) -> None:
     """Fold a second row with the same IMDb id into ``kept`` (in place, before freezing)."""
-    title = row[2]
-    if title and title != kept.title and title not in kept.aliases:
-        kept.aliases.append(title)
+    title, _, old_forms = ingest_title(row[2], None) if row[2] else (row[2], None, [])
+    for alias in (title, *old_forms):
+        if alias and alias != kept.title and alias not in kept.aliases:
+            kept.aliases.append(alias)
     for genre in _split(row[5]):
         if genre not in kept.genres:
             kept.genres.append(genre)
@@ -81,10 +85,11 @@ def _build_items(rows: list[tuple], path: Path) -> dict[str, Item]:
         if imdb_id in items:
             _merge_duplicate(items[imdb_id], row)
             continue
+        title, film_year, aliases = ingest_title(title, int(year) if year else None)
         items[imdb_id] = Item.model_construct(
-            item_id=imdb_id, title=title, year=int(year) if year else None, imdb_id=imdb_id,
+            item_id=imdb_id, title=title, year=film_year, imdb_id=imdb_id,
             genres=_split(row[5]), mpaa_rating=row[4] or None, directors=_split(row[6]),
             writers=_split(row[7]), cast=_split(row[8]), popularity=float(row[9] or 0),
-            sources=["bokeh"], external_ids={"bokeh": str(row_id)}, aliases=[],
+            sources=["bokeh"], external_ids={"bokeh": str(row_id)}, aliases=aliases,
         )
     return items

@@ -3,7 +3,8 @@
 ``mapping`` names the file's column for each item field: ``{"title": "name", "year": "yr",
 "imdb_id": "imdb"}``. ``title`` is required; optional keys: year, imdb_id, item_id, genres,
 mpaa_rating, directors, writers, cast, popularity. List fields are split on ``|`` or ``,``.
-Without an item id column, the id is the IMDb id, else ``<source>:<row number>``.
+Without an item id column, the id is the IMDb id, else ``<source>:<row number>``. A Wikipedia
+disambiguator ("Faust (2011 film)") is stripped from the title and kept as an alias.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from datagen.catalogue.models import Item
 from datagen.catalogue.sources._rows import imdb_id, parse_year, require_file
 from datagen.catalogue.store import Catalogue
-from datagen.catalogue.titles import display_title
+from datagen.catalogue.titles import display_title, ingest_title
 from datagen.errors import InputError
 
 __all__ = ["TABLE_FIELDS", "load_table"]
@@ -71,7 +72,8 @@ def _row_item(row: dict[str, Any], mapping: dict[str, str], source: str, *, path
     own_id = str(get("item_id")).strip() if get("item_id") is not None else ""
     item_id = own_id or imdb or f"{source}:{line}"
     lists = {field: _split_list(get(field)) for field in _LIST_FIELDS}
-    return Item(item_id=item_id, title=display_title(title), year=year, imdb_id=imdb,
+    title, year, aliases = ingest_title(display_title(title), year)
+    return Item(item_id=item_id, title=title, year=year, imdb_id=imdb, aliases=aliases,
                 mpaa_rating=(str(get("mpaa_rating")).strip() or None)
                 if get("mpaa_rating") is not None else None,
                 popularity=popularity, sources=[source],
