@@ -120,7 +120,7 @@ def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: P
 
         async def run() -> list[ItemOutcome]:
             try:
-                return await tag_items(chat, items, taxonomy.topics, options, on_done=on_done)
+                return await tag_items(chat, items, taxonomy, options, on_done=on_done)
             finally:
                 await chat.aclose()
 
