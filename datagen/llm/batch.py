@@ -44,6 +44,7 @@ __all__ = [
     "SdkCalls",
     "batch_prices",
     "estimate_tokens",
+    "make_batch_provider",
     "run_batches",
 ]
 
@@ -129,6 +130,8 @@ class BatchRunReport:
     #: requests still in batches that have not ended (``wait=False`` or timeout)
     pending: int = 0
     expired_batches: int = 0
+    #: open batches of requests this call was not given (left for the call that has them)
+    other_batches: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -137,7 +140,7 @@ class BatchRunReport:
             "submitted_requests": self.submitted_requests,
             "resubmitted_requests": self.resubmitted_requests, "collected": self.collected,
             "failed": len(self.failed), "pending": self.pending,
-            "expired_batches": self.expired_batches,
+            "expired_batches": self.expired_batches, "other_batches": self.other_batches,
         }
 
 
@@ -263,11 +266,16 @@ class _Run:
         self.on_event("collected", {"batch_id": batch_id, "failed": len(failures),
                                     "succeeded": len(custom_ids) - len(failures)})
 
-    def drain(self, records: list[BatchRecord]) -> None:
+    def drain(self, records: list[BatchRecord], *, resumed: bool = False) -> None:
         for record in records:
+            if not all(cid in self.requests for cid in self.store.requests_of(record.token)):
+                self.report.other_batches += 1  # another round's or job's: read with its own
+                continue
             batch_id = self.resolve(record)
             if batch_id is None:
                 continue
+            if resumed:
+                self.report.resumed_batches.append(batch_id)
             status = self.wait(record, batch_id)
             if status is None:
                 self.report.pending += record.n_requests
@@ -309,8 +317,7 @@ def run_batches(
                on_event)
     run.report.cached = sum(1 for cid in requests if cid in cache)
     open_records = store.open_batches()
-    run.report.resumed_batches = [r.batch_id or r.token for r in open_records]
-    run.drain(open_records)
+    run.drain(open_records, resumed=True)
     while not run.timed_out() and run.report.pending == 0:
         todo = run.todo()
         if not todo:
@@ -321,3 +328,14 @@ def run_batches(
     if run.report.pending == 0:
         run.todo()  # fills report.failed with what used up its tries
     return run.report
+
+
+def make_batch_provider(config: Any) -> BatchProvider:
+    """The batch provider of a :class:`~datagen.llm.config.BackendConfig`'s kind."""
+    if config.kind == "openai":
+        from datagen.llm.batch_openai import OpenAIBatchProvider
+
+        return OpenAIBatchProvider(config)
+    from datagen.llm.batch_anthropic import AnthropicBatchProvider
+
+    return AnthropicBatchProvider(config)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from datagen.llm.fake_protocol import ServerState, envelope, error_response, strip_prefill
 
@@ -287,11 +287,13 @@ async def _upload(request: web.Request, fake: FakeBatches) -> web.Response:
     reader = await request.multipart()
     purpose, name, data = "", "upload.jsonl", b""
     while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
         if part.name == "purpose":
-            purpose = (await part.read()).decode()  # type: ignore[union-attr]
+            purpose = (await part.read()).decode()
         elif part.name == "file":
-            name = part.filename or name  # type: ignore[union-attr]
-            data = bytes(await part.read())  # type: ignore[union-attr]
+            name = part.filename or name
+            data = bytes(await part.read())
     if purpose != "batch":
         return error_response("openai", 400, f"purpose must be 'batch', got {purpose!r}")
     file_id = fake.add_file(name, purpose, data)
