@@ -267,9 +267,9 @@ def _authorized(request: web.Request, api: str) -> bool:
     key = request.app[_STATE_KEY].api_key
     if key is None:
         return True
-    if api == "anthropic":
-        return request.headers.get("x-api-key") == key
-    return request.headers.get("Authorization") == f"Bearer {key}"
+    # Anthropic SDKs send x-api-key, newer ones a bearer token: both are the key
+    bearer = request.headers.get("Authorization") == f"Bearer {key}"
+    return bearer or (api == "anthropic" and request.headers.get("x-api-key") == key)
 
 
 def _guard(api: str) -> Callable[[Any], Any]:
