@@ -95,7 +95,7 @@ def test_openai_sdk_batch_routes_ok_partial_expired_failed():
         failed = client.batches.create(input_file_id=uploaded.id,
                                        endpoint="/v1/chat/completions", completion_window="24h")
         assert failed.status == "failed" and failed.errors.data[0].code == "invalid_request"
-        assert [b.id for b in client.batches.list(limit=2).data][0] == failed.id
+        assert next(b.id for b in client.batches.list(limit=2).data) == failed.id
         with pytest.raises(openai.AuthenticationError):
             openai.OpenAI(api_key="wrong", base_url=srv.openai_base_url).batches.retrieve(
                 failed.id)
