@@ -27,25 +27,6 @@ class AnnotateKind(StrEnum):
     tags = "tags"
 
 
-def _tag_table(tags: Path | None, catalogue: Any, taxonomy: Any, quiet: bool) -> Any:
-    """The fused tags to choose from: a file, the default file, or the embedded defaults."""
-    from datagen.cli.tags import DEFAULT_TAGS
-    from datagen.errors import InputError
-    from datagen.tags import read_item_tags_table
-    from datagen.tags.defaults import default_tag_index
-
-    if tags is not None:
-        if not tags.is_file():
-            raise InputError("tag file not found (run `datagen tags build` first)", file=tags)
-        return read_item_tags_table(tags)
-    if DEFAULT_TAGS.is_file():
-        return read_item_tags_table(DEFAULT_TAGS)
-    index, label = default_tag_index(catalogue, taxonomy)
-    if not quiet:
-        console.print(f"[dim]no {DEFAULT_TAGS}: choosing from tags built in memory ({label})[/]")
-    return index.table
-
-
 def push_tags_cmd(*, dataset: str, workspace: str, samples_path: Path, tags: Path | None,
                   catalogue_path: Path | None, taxonomy_path: Path | None, options: Any,
                   min_submitted: int, batch_size: int, api_url: str | None,
@@ -58,11 +39,13 @@ def push_tags_cmd(*, dataset: str, workspace: str, samples_path: Path, tags: Pat
     from datagen.catalogue import Catalogue, load_default_catalogue
     from datagen.parquet_io import read_parquet
     from datagen.records.sample import SAMPLE_SCHEMA
+    from datagen.tags.provenance import tag_index_for
     from datagen.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(taxonomy_path)
     catalogue = Catalogue.load(catalogue_path) if catalogue_path else load_default_catalogue()
-    table = _tag_table(tags, catalogue, taxonomy, as_json)
+    index, label = tag_index_for(tags, catalogue, taxonomy)
+    table = index.table
     samples = read_parquet(samples_path, SAMPLE_SCHEMA) if samples_path.is_file() else None
     popularity = {i.item_id: i.popularity for i in catalogue.items}
     chosen = select_tags(table, popularity=popularity, samples=samples, options=options)
@@ -81,12 +64,12 @@ def push_tags_cmd(*, dataset: str, workspace: str, samples_path: Path, tags: Pat
         for r in c.reasons:
             reasons[r] = reasons.get(r, 0) + 1
     if as_json:
-        typer.echo(json.dumps({**result.model_dump(), "reasons": reasons,
+        typer.echo(json.dumps({**result.model_dump(), "reasons": reasons, "tags": label,
                                "samples": str(samples_path) if samples is not None else None}))
         return
     console.print(f"[green]pushed[/] {result.total} (film, trait) tags to {workspace}/{dataset}:"
                   f" {result.created} created, {result.updated} updated, {result.unchanged} "
-                  f"unchanged; chosen for {reasons}\n  {result.url}", highlight=False)
+                  f"unchanged; chosen for {reasons} from {label}\n  {result.url}", highlight=False)
 
 
 def pull_tags_cmd(*, dataset: str, workspace: str, out: Path, report: Path,
