@@ -149,7 +149,7 @@ def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: P
     from datagen.cli import tags_llm_batch as paths
     from datagen.llm import UsageMeter
     from datagen.tags.evidence import write_evidence_file
-    from datagen.tags.llm_tagging import select_items
+    from datagen.tags.llm_tagging import outcomes_frame, select_items
 
     if out.suffix not in (".parquet", ".jsonl"):
         raise InputError("evidence files end in .parquet or .jsonl", file=out, field="--out")
@@ -168,7 +168,7 @@ def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: P
     else:
         outcomes = _run_live(config, options, items, taxonomy, cache_path, meter,
                              show_progress)
-    evidence = [e for o in outcomes for e in o.evidence]
+    evidence = outcomes_frame(outcomes)
     write_evidence_file(evidence, out)
     failures_path = _write_failures(outcomes, out)
     return {**_summary(config, taxonomy, outcomes, evidence, out, failures_path, meter), **extra}
@@ -220,7 +220,7 @@ def _write_failures(outcomes: list[ItemOutcome], out: Path) -> Path | None:
     return atomic_write_bytes(("\n".join(lines) + "\n").encode(), path)
 
 
-def _summary(config: Any, taxonomy: Any, outcomes: list[ItemOutcome], evidence: list[Any],
+def _summary(config: Any, taxonomy: Any, outcomes: list[ItemOutcome], evidence: Any,
              out: Path, failures_path: Path | None, meter: Any) -> dict[str, Any]:
     usage = meter.snapshot()
     return {
@@ -230,9 +230,9 @@ def _summary(config: Any, taxonomy: Any, outcomes: list[ItemOutcome], evidence: 
         "repaired": sum(o.status == "repaired" for o in outcomes),
         "failed": sum(o.status == "failed" for o in outcomes),
         "unsure": sum(len(o.unsure) for o in outcomes),
-        "evidence_rows": len(evidence),
-        "present": sum(e.polarity == "present" for e in evidence),
-        "absent": sum(e.polarity == "absent" for e in evidence),
+        "evidence_rows": evidence.height,
+        "present": int((evidence["polarity"] == "present").sum()),
+        "absent": int((evidence["polarity"] == "absent").sum()),
         "out": str(out), "failures_file": str(failures_path) if failures_path else None,
         "calls": usage["calls"], "cache_hits": usage["cache_hits"], "retries": usage["retries"],
         "input_tokens": usage["input_tokens"], "output_tokens": usage["output_tokens"],

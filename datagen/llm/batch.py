@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,6 +41,7 @@ __all__ = [
     "BatchProvider",
     "BatchRunReport",
     "BatchStatus",
+    "BodyOf",
     "SdkCalls",
     "batch_prices",
     "estimate_tokens",
@@ -70,6 +71,9 @@ class BatchItem:
     error: str = ""
 
 
+BodyOf = Callable[[str], dict[str, Any]]
+
+
 class BatchProvider(Protocol):
     """A vendor's batch API (the SDK client is built and owned by the provider)."""
 
@@ -82,8 +86,9 @@ class BatchProvider(Protocol):
         """The request's body, from the live backend's ``request_params``."""
         ...
 
-    def submit(self, token: str, lines: Sequence[tuple[str, dict[str, Any]]]) -> str:
-        """Create a batch of (custom id, body) and return its id."""
+    def submit(self, token: str, lines: Iterable[tuple[str, dict[str, Any]]]) -> str:
+        """Create a batch of (custom id, body) and return its id (``lines`` is read once, so
+        bodies can be built as they are written)."""
         ...
 
     def find(self, token: str) -> str | None:
@@ -92,8 +97,9 @@ class BatchProvider(Protocol):
 
     def status(self, batch_id: str) -> BatchStatus: ...
 
-    def results(self, batch_id: str, bodies: Mapping[str, dict[str, Any]]) -> Iterator[BatchItem]:
-        """Every request's outcome; ``bodies`` (custom id -> body) help read the answers."""
+    def results(self, batch_id: str, body_of: BodyOf) -> Iterator[BatchItem]:
+        """Every request's outcome; ``body_of(custom_id)`` gives the request body when reading
+        an answer needs it (a prefilled turn)."""
         ...
 
     def close(self) -> None: ...
@@ -192,9 +198,14 @@ class _Run:
         limit = self.options.timeout
         return limit is not None and time.monotonic() - self.started > limit
 
-    def bodies(self, custom_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return {cid: self.provider.body(self.requests[cid]) for cid in custom_ids
-                if cid in self.requests}
+    def bodies(self, custom_ids: Sequence[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(custom id, body) pairs, built one at a time (a catalogue's bodies are ~100 MB)."""
+        for cid in custom_ids:
+            yield cid, self.provider.body(self.requests[cid])
+
+    def body_of(self, custom_id: str) -> dict[str, Any]:
+        request = self.requests.get(custom_id)
+        return self.provider.body(request) if request is not None else {}
 
     def resolve(self, record: BatchRecord) -> str | None:
         """The batch id of a stored batch; a 'submitting' one is looked up by its token."""
@@ -215,10 +226,9 @@ class _Run:
         for start in range(0, len(custom_ids), size):
             chunk = custom_ids[start:start + size]
             token = f"saferec-{secrets.token_hex(8)}"
-            bodies = self.bodies(chunk)
             self.store.begin(token, self.provider.name, self.provider.model, chunk)
             try:
-                batch_id = self.provider.submit(token, list(bodies.items()))
+                batch_id = self.provider.submit(token, self.bodies(chunk))
             except BackendError:
                 self.store.abandon(token, "submission failed")
                 raise
@@ -249,7 +259,7 @@ class _Run:
             self.store.abandon(record.token, status.detail)
             raise BackendError(f"{self.provider.name} batch {batch_id} failed: {status.detail}")
         failures: dict[str, str] = {cid: "no result in the batch output" for cid in custom_ids}
-        for item in self.provider.results(batch_id, self.bodies(custom_ids)):
+        for item in self.provider.results(batch_id, self.body_of):
             if item.custom_id not in failures:
                 continue  # not one of ours (or a duplicate line)
             if item.result is None:

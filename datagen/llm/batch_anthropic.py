@@ -15,10 +15,10 @@ call's input is the answer's JSON, exactly as the live backend reads them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from datagen.llm.batch import BatchItem, BatchStatus, SdkCalls
+from datagen.llm.batch import BatchItem, BatchStatus, BodyOf, SdkCalls
 from datagen.llm.config import BackendConfig
 from datagen.llm.types import ChatRequest, ChatResult, Usage
 
@@ -80,7 +80,7 @@ class AnthropicBatchProvider(SdkCalls):
     def body(self, request: ChatRequest) -> dict[str, Any]:
         return self._backend.request_params(request)
 
-    def submit(self, token: str, lines: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    def submit(self, token: str, lines: Iterable[tuple[str, dict[str, Any]]]) -> str:
         requests = [{"custom_id": cid, "params": body} for cid, body in lines]
         batch = self._call(self._client.messages.batches.create, requests=requests)
         return str(batch.id)
@@ -94,17 +94,16 @@ class AnthropicBatchProvider(SdkCalls):
         state = "ended" if batch.processing_status == "ended" else "running"
         return BatchStatus(state, counts, batch.processing_status)
 
-    def results(self, batch_id: str, bodies: Mapping[str, dict[str, Any]]) -> Iterator[BatchItem]:
+    def results(self, batch_id: str, body_of: BodyOf) -> Iterator[BatchItem]:
         for line in self._call(self._client.messages.batches.results, batch_id):
             data = line.model_dump(mode="json")
-            yield _item(data, bodies, self.model)
+            yield _item(data, body_of, self.model)
 
     def close(self) -> None:
         self._client.close()
 
 
-def _item(data: Mapping[str, Any], bodies: Mapping[str, dict[str, Any]], model: str
-          ) -> BatchItem:
+def _item(data: Mapping[str, Any], body_of: BodyOf, model: str) -> BatchItem:
     custom_id = str(data.get("custom_id"))
     result = data.get("result") or {}
     kind = result.get("type")
@@ -112,7 +111,7 @@ def _item(data: Mapping[str, Any], bodies: Mapping[str, dict[str, Any]], model: 
         try:
             message = result.get("message") or {}
             return BatchItem(custom_id, chat_result_from_message(
-                message, bodies.get(custom_id, {}), model))
+                message, body_of(custom_id), model))
         except ValueError as exc:
             return BatchItem(custom_id, error=f"malformed: {exc}")
     if kind == "errored":

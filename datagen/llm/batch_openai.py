@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from datagen.llm.batch import BatchItem, BatchStatus, SdkCalls
+from datagen.llm.batch import BatchItem, BatchStatus, BodyOf, SdkCalls
 from datagen.llm.config import BackendConfig
 from datagen.llm.types import ChatRequest, ChatResult, Usage
 
@@ -73,7 +73,7 @@ class OpenAIBatchProvider(SdkCalls):
     def body(self, request: ChatRequest) -> dict[str, Any]:
         return self._backend.request_params(request)
 
-    def submit(self, token: str, lines: Sequence[tuple[str, dict[str, Any]]]) -> str:
+    def submit(self, token: str, lines: Iterable[tuple[str, dict[str, Any]]]) -> str:
         fd, path = tempfile.mkstemp(prefix="saferec-batch-", suffix=".jsonl")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -117,7 +117,7 @@ class OpenAIBatchProvider(SdkCalls):
             if line.strip():
                 yield json.loads(line)
 
-    def results(self, batch_id: str, bodies: Mapping[str, dict[str, Any]]) -> Iterator[BatchItem]:
+    def results(self, batch_id: str, body_of: BodyOf) -> Iterator[BatchItem]:
         batch = self._call(self._client.batches.retrieve, batch_id)
         for file_id in (batch.output_file_id, batch.error_file_id):
             for line in self._lines(file_id):

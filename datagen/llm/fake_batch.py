@@ -41,6 +41,8 @@ from datagen.llm.fake_protocol import ServerState, envelope, error_response, str
 __all__ = ["BATCH_MODES", "BatchPlan", "FakeBatches", "register_batch_routes"]
 
 BATCH_MODES = ("ok", "partial", "expire", "fail")
+#: OpenAI's limit on a batch input file
+MAX_FILE_BYTES = 200 * 1024 * 1024
 Responder = Callable[[dict[str, Any], str], str]
 
 
@@ -282,6 +284,19 @@ def _guard(api: str) -> Callable[[Any], Any]:
     return wrap
 
 
+async def _read_file_part(part: BodyPartReader) -> bytes:
+    """The part in chunks: the app's client_max_size (32 MB) is for JSON bodies, and batch
+    files may be up to :data:`MAX_FILE_BYTES`, as at OpenAI."""
+    chunks = []
+    size = 0
+    while chunk := await part.read_chunk(1 << 20):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            break
+    return b"".join(chunks)
+
+
 @_guard("openai")
 async def _upload(request: web.Request, fake: FakeBatches) -> web.Response:
     reader = await request.multipart()
@@ -293,7 +308,9 @@ async def _upload(request: web.Request, fake: FakeBatches) -> web.Response:
             purpose = (await part.read()).decode()
         elif part.name == "file":
             name = part.filename or name
-            data = bytes(await part.read())
+            data = await _read_file_part(part)
+            if len(data) > MAX_FILE_BYTES:
+                return error_response("openai", 413, "file exceeds the 200 MB batch limit")
     if purpose != "batch":
         return error_response("openai", 400, f"purpose must be 'batch', got {purpose!r}")
     file_id = fake.add_file(name, purpose, data)

@@ -21,7 +21,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from datagen.catalogue.models import Item
@@ -38,9 +40,11 @@ __all__ = [
     "ItemOutcome",
     "LlmTaggingOptions",
     "absorb",
-    "answer_evidence",
+    "answer_rows",
     "build_messages",
     "build_request",
+    "new_task",
+    "outcomes_frame",
     "select_items",
     "system_prompt",
     "tag_item",
@@ -52,6 +56,8 @@ PROMPT_VERSION = "tags-llm-v2"
 FATAL_STATUSES = frozenset({400, 401, 403, 404})
 #: people named in the prompt, per role (the model needs enough to know the film)
 MAX_PEOPLE = 3
+_T = TypeVar("_T")
+_MEMO: dict[tuple[str, str], Any] = {}
 
 
 class LlmTaggingOptions(BaseModel):
@@ -73,20 +79,35 @@ class LlmTaggingOptions(BaseModel):
     use_schema: bool = True
 
 
+#: one evidence row of an outcome: (trait id, polarity, confidence, detail)
+EvidenceRow = tuple[str, str, float, str]
+
+
 @dataclass
 class ItemOutcome:
-    """What happened for one film: its evidence, or why there is none."""
+    """What happened for one film: its evidence, or why there is none.
+
+    Evidence is kept as compact rows (a catalogue job has ~300,000); :attr:`evidence` gives
+    them as :class:`Evidence` objects and :func:`outcomes_frame` as one table.
+    """
 
     item_id: str
-    status: str  # "ok" | "repaired" | "failed"
-    evidence: list[Evidence] = field(default_factory=list)
+    status: str  # "ok" | "repaired" | "failed" | "pending" (in a batch that has not ended)
+    source: str = ""
+    rows: list[EvidenceRow] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     reason: str = ""
+    #: the last unusable answer (kept for the failures file; empty once an answer parsed)
     raw: str = ""
     calls: int = 0
     cached: bool = False
     #: traits answered "unsure" (no evidence, but the model was asked)
     unsure: list[str] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return [Evidence(item_id=self.item_id, source=self.source, trait_id=t, polarity=p,
+                         confidence=c, detail=d) for t, p, c, d in self.rows]
 
 
 @dataclass
@@ -128,9 +149,25 @@ def select_items(
     return items[:limit] if limit is not None else items
 
 
+def _memo(kind: str, taxonomy: Taxonomy, build: Callable[[Taxonomy], _T]) -> _T:
+    """One value per loaded taxonomy file (by content hash): a catalogue job builds the same
+    prompt and schema 17,000 times otherwise. Taxonomies built in code (no hash) are not
+    memoized."""
+    if not taxonomy.content_hash:
+        return build(taxonomy)
+    key = (kind, taxonomy.content_hash)
+    if key not in _MEMO:
+        _MEMO[key] = build(taxonomy)
+    return _MEMO[key]  # type: ignore[no-any-return]
+
+
 def system_prompt(taxonomy: Taxonomy) -> str:
     """The instructions and the trait list: the same for every film (provider prompt caches
     and batch files compress it well)."""
+    return _memo("prompt", taxonomy, _system_prompt)
+
+
+def _system_prompt(taxonomy: Taxonomy) -> str:
     labels = {t.id: t.label for t in taxonomy.topics}
     lines = []
     for trait in taxonomy.traits:
@@ -176,7 +213,8 @@ def build_request(task: FilmTask, taxonomy: Taxonomy, options: LlmTaggingOptions
     return ChatRequest(
         messages=task.messages, temperature=options.temperature, max_tokens=options.max_tokens,
         seed=options.seed + task.attempt, json_mode=True,
-        response_schema=response_schema(taxonomy) if options.use_schema else None,
+        response_schema=_memo("schema", taxonomy, response_schema) if options.use_schema
+        else None,
     )
 
 
@@ -184,8 +222,7 @@ def new_task(item: Item, taxonomy: Taxonomy) -> FilmTask:
     return FilmTask(item=item, messages=build_messages(item, taxonomy))
 
 
-def answer_evidence(item_id: str, answer: FilmAnswer, model: str,
-                    options: LlmTaggingOptions) -> list[Evidence]:
+def answer_rows(answer: FilmAnswer, options: LlmTaggingOptions) -> list[EvidenceRow]:
     """Evidence rows of one answer: present / absent verdicts, the reason kept in detail."""
     absent_conf = options.absent_confidence
     absent_conf = options.confidence if absent_conf is None else absent_conf
@@ -194,13 +231,35 @@ def answer_evidence(item_id: str, answer: FilmAnswer, model: str,
         if ans.verdict == Verdict.unsure:
             continue
         present = ans.verdict == Verdict.present
-        reason = ans.reason or "(no reason given)"
-        rows.append(Evidence(
-            item_id=item_id, source=f"llm:{model}", trait_id=trait_id,
-            polarity="present" if present else "absent",
-            confidence=options.confidence if present else absent_conf,
-            detail=f"{reason} [{PROMPT_VERSION}]"))
+        rows.append((trait_id, "present" if present else "absent",
+                     options.confidence if present else absent_conf,
+                     f"{ans.reason or '(no reason given)'} [{PROMPT_VERSION}]"))
     return rows
+
+
+def outcomes_frame(outcomes: Sequence[ItemOutcome]) -> pl.DataFrame:
+    """Every outcome's evidence as one frame in the evidence schema (built column-wise)."""
+    from datagen.tags.evidence import empty_evidence, evidence_frame
+
+    cols: dict[str, list[Any]] = {k: [] for k in ("item_id", "source", "trait_id", "polarity",
+                                                  "confidence", "detail")}
+    for o in outcomes:
+        for trait_id, polarity, confidence, detail in o.rows:
+            cols["item_id"].append(o.item_id)
+            cols["source"].append(o.source)
+            cols["trait_id"].append(trait_id)
+            cols["polarity"].append(polarity)
+            cols["confidence"].append(confidence)
+            cols["detail"].append(detail)
+    if not cols["item_id"]:
+        return empty_evidence()
+    frame = pl.DataFrame(cols).with_columns(
+        pl.lit(None, dtype=pl.Int32).alias("topic_id"),
+        pl.lit(None, dtype=pl.String).alias("pg_category"),
+        pl.lit(None, dtype=pl.Int8).alias("severity"),
+        pl.lit(None, dtype=pl.Int32).alias("yes_votes"),
+        pl.lit(None, dtype=pl.Int32).alias("no_votes"))
+    return evidence_frame(frame)
 
 
 def absorb(task: FilmTask, result: ChatResult, taxonomy: Taxonomy, options: LlmTaggingOptions,
@@ -222,8 +281,9 @@ def absorb(task: FilmTask, result: ChatResult, taxonomy: Taxonomy, options: LlmT
                                  "Answer again with only the JSON object."))
         return
     outcome.status = "repaired" if repairs else "ok"
-    outcome.repairs, outcome.reason = repairs, ""
-    outcome.evidence = answer_evidence(task.item.item_id, answer, model, options)
+    outcome.repairs, outcome.reason, outcome.raw = repairs, "", ""
+    outcome.source = f"llm:{model}"
+    outcome.rows = answer_rows(answer, options)
     outcome.unsure = answer.of(Verdict.unsure)
     task.done = True
 
