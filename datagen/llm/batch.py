@@ -164,11 +164,31 @@ def estimate_tokens(body: Mapping[str, Any]) -> int:
 
 
 class SdkCalls:
-    """What both providers share: SDK exceptions become one-line BackendErrors, key scrubbed."""
+    """What both providers share: the live backend (for ``request_params``), a sync SDK
+    client with the SDK's own retries on (batch calls are few and idempotent to retry), and
+    SDK exceptions as one-line BackendErrors with the key scrubbed."""
 
     name: str
     model: str
+    max_requests: int
     _key: SecretStr
+
+    def _setup(self, config: Any, backend: Any, client_class: Any, max_requests: int) -> None:
+        self.config = config
+        self.model = config.model
+        self.max_requests = max_requests
+        self._backend = backend  # for request_params only: it makes no call
+        self._key = config.resolve_api_key()
+        self._client = client_class(
+            api_key=self._key.get_secret_value(), base_url=config.base_url,
+            timeout=max(config.timeout, 300.0), max_retries=config.max_retries,
+            default_headers=config.extra_headers or None)
+
+    def body(self, request: ChatRequest) -> dict[str, Any]:
+        return self._backend.request_params(request)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self._client.close()
 
     def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:

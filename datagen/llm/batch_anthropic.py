@@ -20,7 +20,7 @@ from typing import Any
 
 from datagen.llm.batch import BatchItem, BatchStatus, BodyOf, SdkCalls
 from datagen.llm.config import BackendConfig
-from datagen.llm.types import ChatRequest, ChatResult, Usage
+from datagen.llm.types import ChatResult, Usage
 
 __all__ = ["AnthropicBatchProvider", "chat_result_from_message"]
 
@@ -67,18 +67,7 @@ class AnthropicBatchProvider(SdkCalls):
 
         from datagen.llm.anthropic_backend import AnthropicBackend
 
-        self.config = config
-        self.model = config.model
-        self.max_requests = MAX_REQUESTS
-        self._backend = AnthropicBackend(config)  # for request_params only: no call is made
-        self._key = config.resolve_api_key()
-        self._client = anthropic.Anthropic(
-            api_key=self._key.get_secret_value(), base_url=config.base_url,
-            timeout=max(config.timeout, 300.0), max_retries=config.max_retries,
-            default_headers=config.extra_headers or None)
-
-    def body(self, request: ChatRequest) -> dict[str, Any]:
-        return self._backend.request_params(request)
+        self._setup(config, AnthropicBackend(config), anthropic.Anthropic, MAX_REQUESTS)
 
     def submit(self, token: str, lines: Iterable[tuple[str, dict[str, Any]]]) -> str:
         requests = [{"custom_id": cid, "params": body} for cid, body in lines]
@@ -99,8 +88,6 @@ class AnthropicBatchProvider(SdkCalls):
             data = line.model_dump(mode="json")
             yield _item(data, body_of, self.model)
 
-    def close(self) -> None:
-        self._client.close()
 
 
 def _item(data: Mapping[str, Any], body_of: BodyOf, model: str) -> BatchItem:

@@ -21,7 +21,7 @@ from typing import Any
 
 from datagen.llm.batch import BatchItem, BatchStatus, BodyOf, SdkCalls
 from datagen.llm.config import BackendConfig
-from datagen.llm.types import ChatRequest, ChatResult, Usage
+from datagen.llm.types import ChatResult, Usage
 
 __all__ = ["OpenAIBatchProvider", "chat_result_from_completion"]
 
@@ -59,19 +59,8 @@ class OpenAIBatchProvider(SdkCalls):
 
         from datagen.llm.openai_backend import OpenAIBackend
 
-        self.config = config
-        self.model = config.model
-        self.max_requests = MAX_REQUESTS
         self.completion_window = completion_window
-        self._backend = OpenAIBackend(config)  # for request_params only: no call is made
-        self._key = config.resolve_api_key()
-        self._client = openai.OpenAI(
-            api_key=self._key.get_secret_value(), base_url=config.base_url,
-            timeout=max(config.timeout, 300.0), max_retries=config.max_retries,
-            default_headers=config.extra_headers or None)
-
-    def body(self, request: ChatRequest) -> dict[str, Any]:
-        return self._backend.request_params(request)
+        self._setup(config, OpenAIBackend(config), openai.OpenAI, MAX_REQUESTS)
 
     def submit(self, token: str, lines: Iterable[tuple[str, dict[str, Any]]]) -> str:
         fd, path = tempfile.mkstemp(prefix="saferec-batch-", suffix=".jsonl")
@@ -123,8 +112,6 @@ class OpenAIBatchProvider(SdkCalls):
             for line in self._lines(file_id):
                 yield _item(line, self.model)
 
-    def close(self) -> None:
-        self._client.close()
 
 
 def _item(line: Mapping[str, Any], model: str) -> BatchItem:

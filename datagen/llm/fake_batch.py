@@ -116,14 +116,14 @@ class FakeBatches:
                     "plan": list(self.plan.plan), "hold": self.plan.hold}
 
     # -- processing ---------------------------------------------------------------------
-    def _answer(self, api: str, line: bytes) -> tuple[str, dict[str, Any] | None, str]:
-        """(custom id, success body or None, error kind)."""
-        obj = json.loads(line)
+    def _answer(self, api: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """The success body for one request line, from the responder and envelopes."""
         body = obj.get("body") if api == "openai" else obj.get("params")
+        body = body if isinstance(body, dict) else {}
         text = self.responder(body, api)
         if api == "anthropic":
             text = strip_prefill(body, text)
-        return str(obj.get("custom_id")), envelope(api, body, text), ""
+        return envelope(api, body, text)
 
     def _outcome(self, batch: _Batch, index: int) -> str:
         n = len(batch.lines)
@@ -144,10 +144,11 @@ class FakeBatches:
         counts: Counter[str] = Counter()
         for index, line in enumerate(batch.lines):
             outcome = self._outcome(batch, index)
-            custom_id = str(json.loads(line).get("custom_id"))
+            obj = json.loads(line)
+            custom_id = str(obj.get("custom_id"))
             if outcome == "ok":
-                custom_id, body, _ = self._answer(batch.api, line)
-                ok_lines.append(_success_line(batch.api, custom_id, body or {}))
+                ok_lines.append(_success_line(batch.api, custom_id,
+                                              self._answer(batch.api, obj)))
                 counts["ok"] += 1
             else:
                 err_lines.append(_error_line(batch.api, custom_id, outcome))
@@ -358,48 +359,47 @@ async def _openai_create(request: web.Request, fake: FakeBatches) -> web.Respons
     return web.json_response(_openai_batch(batch))
 
 
-async def _get_batch(request: web.Request, fake: FakeBatches, api: str) -> _Batch | None:
-    batch = fake.batches.get(request.match_info["batch_id"])
-    if batch is not None and batch.api == api:
-        await fake.poll(batch)
-        return batch
-    return None
+def _shape(api: str, batch: _Batch, request: web.Request) -> dict[str, Any]:
+    return _openai_batch(batch) if api == "openai" else _anthropic_batch(batch, _origin(request))
 
 
-@_guard("openai")
-async def _openai_get(request: web.Request, fake: FakeBatches) -> web.Response:
-    batch = await _get_batch(request, fake, "openai")
-    if batch is None:
-        return error_response("openai", 404, "no such batch")
-    return web.json_response(_openai_batch(batch))
-
-
-@_guard("openai")
-async def _openai_list(request: web.Request, fake: FakeBatches) -> web.Response:
-    limit = int(request.query.get("limit", "20"))
-    data = [_openai_batch(b) for b in reversed(list(fake.batches.values())) if b.api == "openai"]
-    data = data[:limit]
-    return web.json_response({"object": "list", "data": data, "has_more": False,
-                              "first_id": data[0]["id"] if data else None,
-                              "last_id": data[-1]["id"] if data else None})
-
-
-async def _cancel(request: web.Request, fake: FakeBatches, api: str) -> _Batch | None:
-    batch = fake.batches.get(request.match_info["batch_id"])
-    if batch is None or batch.api != api:
-        return None
+def _cancel(batch: _Batch) -> None:
     batch.cancelled = True
-    if api == "openai" and batch.ended_at is None:
+    if batch.api == "openai" and batch.ended_at is None:
         batch.status = "cancelling"
-    return batch
 
 
-@_guard("openai")
-async def _openai_cancel(request: web.Request, fake: FakeBatches) -> web.Response:
-    batch = await _cancel(request, fake, "openai")
-    if batch is None:
-        return error_response("openai", 404, "no such batch")
-    return web.json_response(_openai_batch(batch))
+def _batch_handler(api: str, *, cancel: bool) -> Any:
+    """``GET .../{batch_id}`` (a poll) or ``POST .../{batch_id}/cancel`` of ``api``."""
+
+    @_guard(api)
+    async def handler(request: web.Request, fake: FakeBatches) -> web.Response:
+        batch = fake.batches.get(request.match_info["batch_id"])
+        if batch is None or batch.api != api:
+            return error_response(api, 404, "no such batch")
+        if cancel:
+            _cancel(batch)
+        else:
+            await fake.poll(batch)
+        return web.json_response(_shape(api, batch, request))
+
+    return handler
+
+
+def _list_handler(api: str) -> Any:
+    """``GET /v1/batches`` or ``/v1/messages/batches``: newest first, ``limit`` of them."""
+
+    @_guard(api)
+    async def handler(request: web.Request, fake: FakeBatches) -> web.Response:
+        limit = int(request.query.get("limit", "20"))
+        data = [_shape(api, b, request) for b in reversed(list(fake.batches.values()))
+                if b.api == api][:limit]
+        body: dict[str, Any] = {"data": data, "has_more": False,
+                                "first_id": data[0]["id"] if data else None,
+                                "last_id": data[-1]["id"] if data else None}
+        return web.json_response({"object": "list", **body} if api == "openai" else body)
+
+    return handler
 
 
 @_guard("anthropic")
@@ -422,37 +422,12 @@ def _origin(request: web.Request) -> str:
 
 
 @_guard("anthropic")
-async def _anthropic_get(request: web.Request, fake: FakeBatches) -> web.Response:
-    batch = await _get_batch(request, fake, "anthropic")
-    if batch is None:
-        return error_response("anthropic", 404, "no such batch")
-    return web.json_response(_anthropic_batch(batch, _origin(request)))
-
-
-@_guard("anthropic")
-async def _anthropic_list(request: web.Request, fake: FakeBatches) -> web.Response:
-    data = [_anthropic_batch(b, _origin(request)) for b in reversed(list(fake.batches.values()))
-            if b.api == "anthropic"]
-    return web.json_response({"data": data, "has_more": False,
-                              "first_id": data[0]["id"] if data else None,
-                              "last_id": data[-1]["id"] if data else None})
-
-
-@_guard("anthropic")
 async def _anthropic_results(request: web.Request, fake: FakeBatches) -> web.Response:
     batch = fake.batches.get(request.match_info["batch_id"])
     if batch is None or batch.api != "anthropic" or batch.status != "ended":
         return error_response("anthropic", 404, "no results for this batch (not ended?)")
     fake.counters["results"] += 1
     return web.Response(body=batch.results, content_type="application/binary")
-
-
-@_guard("anthropic")
-async def _anthropic_cancel(request: web.Request, fake: FakeBatches) -> web.Response:
-    batch = await _cancel(request, fake, "anthropic")
-    if batch is None:
-        return error_response("anthropic", 404, "no such batch")
-    return web.json_response(_anthropic_batch(batch, _origin(request)))
 
 
 async def _control(request: web.Request) -> web.Response:
@@ -479,14 +454,12 @@ def register_batch_routes(app: web.Application, state: ServerState,
     r.add_get("/v1/files/{file_id}", _file_get)
     r.add_get("/v1/files/{file_id}/content", _file_content)
     r.add_post("/v1/batches", _openai_create)
-    r.add_get("/v1/batches", _openai_list)
-    r.add_get("/v1/batches/{batch_id}", _openai_get)
-    r.add_post("/v1/batches/{batch_id}/cancel", _openai_cancel)
     r.add_post("/v1/messages/batches", _anthropic_create)
-    r.add_get("/v1/messages/batches", _anthropic_list)
-    r.add_get("/v1/messages/batches/{batch_id}", _anthropic_get)
     r.add_get("/v1/messages/batches/{batch_id}/results", _anthropic_results)
-    r.add_post("/v1/messages/batches/{batch_id}/cancel", _anthropic_cancel)
+    for api, prefix in (("openai", "/v1/batches"), ("anthropic", "/v1/messages/batches")):
+        r.add_get(prefix, _list_handler(api))
+        r.add_get(prefix + "/{batch_id}", _batch_handler(api, cancel=False))
+        r.add_post(prefix + "/{batch_id}/cancel", _batch_handler(api, cancel=True))
     r.add_post("/_batch/control", _control)
     r.add_get("/_batch/stats", _stats)
     return fake

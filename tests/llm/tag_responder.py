@@ -1,4 +1,5 @@
-"""A fake-server responder for whole-film tagging (test double, not an LLM).
+"""A fake-server responder for whole-film tagging (test double, not an LLM), and the small
+catalogue of films it knows.
 
 It reads the trait ids from the prompt's trait list and the film from its ``Film:`` line,
 and answers every trait: ``present`` for the film's planned traits, ``unsure`` for
@@ -12,6 +13,21 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+
+def catalogue() -> Any:
+    """Alien and Up (planned answers), Broken Film (answers on retry), Hopeless (never)."""
+    from datagen.catalogue import Catalogue, Item
+
+    return Catalogue([
+        Item(item_id="tt0078748", title="Alien", year=1979, imdb_id="tt0078748",
+             genres=["Horror", "Sci-Fi"], directors=["Ridley Scott"], popularity=900),
+        Item(item_id="tt1049413", title="Up", year=2009, imdb_id="tt1049413",
+             genres=["Animation"], popularity=800),
+        Item(item_id="tt0000001", title="Broken Film", year=2001, popularity=10),
+        Item(item_id="tt0000002", title="Hopeless", year=2002, popularity=5),
+    ])
+
 
 PLANNED = {
     "Alien (1979)": {"gore", "extreme_violence"},

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tag_responder import catalogue as _catalogue
 from tag_responder import reply
 
-from datagen.catalogue import Catalogue, Item
 from datagen.errors import BackendError
 from datagen.llm import BackendConfig, ChatRequest, Message, ResponseCache
 from datagen.llm.batch import BatchOptions, make_batch_provider, run_batches
@@ -175,17 +175,6 @@ def test_run_batches_gives_up_after_max_tries_and_stops_on_failed_batch(tmp_path
             with pytest.raises(BackendError, match="failed: invalid_request"):
                 run_batches(provider, _requests(4), store=store, cache=cache, options=FAST)
         provider.close()
-
-
-def _catalogue() -> Catalogue:
-    return Catalogue([
-        Item(item_id="tt0078748", title="Alien", year=1979, imdb_id="tt0078748",
-             genres=["Horror", "Sci-Fi"], directors=["Ridley Scott"], popularity=900),
-        Item(item_id="tt1049413", title="Up", year=2009, imdb_id="tt1049413",
-             genres=["Animation"], popularity=800),
-        Item(item_id="tt0000001", title="Broken Film", year=2001, popularity=10),
-        Item(item_id="tt0000002", title="Hopeless", year=2002, popularity=5),
-    ])
 
 
 def test_tag_items_batch_rounds_and_cache_shared_with_rerun(tmp_path):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import typer
+from tag_responder import catalogue as _catalogue
 from typer.testing import CliRunner
 
-from datagen.catalogue import Catalogue, Item
 from datagen.cli.tags_llm import tags_llm
 from datagen.errors import InputError
 from datagen.llm import BackendConfig, CachedBackend, ResponseCache, make_backend
@@ -42,17 +42,6 @@ def responder_module(monkeypatch):
     import importlib
 
     return importlib.import_module("tag_responder"), HERE
-
-
-def _catalogue() -> Catalogue:
-    return Catalogue([
-        Item(item_id="tt0078748", title="Alien", year=1979, imdb_id="tt0078748",
-             genres=["Horror", "Sci-Fi"], directors=["Ridley Scott"], popularity=900),
-        Item(item_id="tt1049413", title="Up", year=2009, imdb_id="tt1049413",
-             genres=["Animation"], popularity=800),
-        Item(item_id="tt0000001", title="Broken Film", year=2001, popularity=10),
-        Item(item_id="tt0000002", title="Hopeless", year=2002, popularity=5),
-    ])
 
 
 def _full(**overrides: object) -> dict[str, object]:
