@@ -255,7 +255,8 @@ class _Run:
             self.store.submitted(token, batch_id)
             self.report.submitted_batches.append(batch_id)
             self.report.submitted_requests += len(chunk)
-            self.report.resubmitted_requests += sum(1 for c in chunk if c in tries)
+            self.report.resubmitted_requests += sum(1 for c in chunk
+                                                    if tries.get(c, (0, "", ""))[0] > 0)
             self.on_event("submitted", {"batch_id": batch_id, "requests": len(chunk)})
             made.append(BatchRecord(token, batch_id, self.provider.name, self.provider.model,
                                     "submitted", len(chunk), time.time()))

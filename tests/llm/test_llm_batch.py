@@ -177,6 +177,29 @@ def test_run_batches_gives_up_after_max_tries_and_stops_on_failed_batch(tmp_path
         provider.close()
 
 
+def test_batch_created_just_before_a_kill_is_found_by_its_token(tmp_path):
+    """Killed after the provider created the batch but before its id reached the store."""
+    with FakeLLMServer() as srv:
+        provider = make_batch_provider(BackendConfig(
+            kind="openai", model="fake-model", base_url=srv.openai_base_url, api_key="k"))
+        requests = _requests(3)
+        with ResponseCache(tmp_path / "c.sqlite") as cache, \
+                BatchStore(tmp_path / "b.sqlite") as store:
+            store.begin("saferec-killed", "openai", "fake-model", list(requests))
+            provider.submit("saferec-killed", [(k, provider.body(r)) for k, r in
+                                               requests.items()])
+            report = run_batches(provider, requests, store=store, cache=cache, options=FAST)
+            assert all(k in cache for k in requests)
+            # a token the provider never saw: its requests go out again, once
+            store.begin("saferec-never-sent", "openai", "fake-model", list(_requests(5))[3:])
+            again = run_batches(provider, _requests(5), store=store, cache=cache, options=FAST)
+        provider.close()
+        assert _stats(srv)["counters"]["batches_create"] == 2
+    assert len(report.resumed_batches) == 1 and report.submitted_batches == []
+    assert again.submitted_requests == 2 and again.resubmitted_requests == 0
+    assert again.cached == 3 and not again.failed
+
+
 def test_tag_items_batch_rounds_and_cache_shared_with_rerun(tmp_path):
     tax = load_taxonomy()
     with FakeLLMServer(reply) as srv:
