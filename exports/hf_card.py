@@ -73,8 +73,10 @@ def _trait_counts(table: pa.Table) -> dict[str, int]:
     return dict(sorted(_counts(filled["traits"].explode()).items()))
 
 
-def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None) -> dict:
-    """Facts about how the samples were made, checked and split (JSON-able)."""
+def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None,
+               tags: Any = None) -> dict:
+    """Facts about how the samples were made, checked and split (JSON-able); with ``tags``
+    (the item tags of the run) also what the ground truth rests on."""
     tables = [t for t in splits.values() if t.num_rows]
     if not tables:
         tables = list(splits.values())[:1]
@@ -88,7 +90,12 @@ def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None)
         col = _field(table, "verification", key).drop_nulls()
         rates[key] = _mean(col)
     generation = _counts(gen)
-    return {
+    extra: dict[str, Any] = {}
+    if tags is not None:
+        from datagen.tags.provenance import ground_truth_provenance
+
+        extra["ground_truth_evidence"] = ground_truth_provenance(list(splits.values()), tags)
+    return {**extra,
         "samples": {s: t.num_rows for s, t in splits.items()},
         "generation": generation,
         "uses_llm": any("[llm]" in k for k in generation),
@@ -125,6 +132,22 @@ def _front_matter(pretty_name: str, license_id: str, counts: Mapping[str, Mappin
         "tags": _CARD_TAGS,
         "configs": configs,
     }
+
+
+def _evidence_section(ev: Mapping[str, Any] | None) -> list[str]:
+    """What the ground truth rests on (slots = sample x ground-truth film x user trait)."""
+    if not ev:
+        return []
+    names = {"human": "human-verified (Argilla)", "ddd_pg": "DoesTheDogDie / Parents Guide",
+             "llm": "LLM tagging", "curated": "curated (not human-verified)",
+             "rule": "rules and user tags", "none": "no evidence (unknown)"}
+    rows = [[names[k], n, ev["with_evidence_from"].get(k, "-")]
+            for k, n in ev["rests_on"].items()]
+    return ["### Ground-truth evidence", "",
+            f"{ev['slots']} ground-truth slots (sample x film x trait of the user), by the "
+            "strongest evidence behind the film's tag; status " + ", ".join(
+                f"{k} {v}" for k, v in ev["status"].items()) + ".", "",
+            _table(["rests on", "slots", "slots with any such evidence"], rows), ""]
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -178,6 +201,7 @@ def render_card(
                                             prov["human_verdicts"].items())
         + (f"; mean agreement {prov['human_mean_agreement']}"
            if prov["human_mean_agreement"] is not None else "") + ".", "",
+        *_evidence_section(prov.get("ground_truth_evidence")),
         "### Samples per trait", "",
         _table(["trait", *splits], [[t, *(prov["trait_counts"][s].get(t, 0) for s in splits)]
                                     for t in trait_names]),

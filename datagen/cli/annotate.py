@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from datagen.cli.annotate_tags import DEFAULT_HUMAN_TAGS, AnnotateKind
 from datagen.cli.common import console
 
 __all__ = ["app", "pull", "push", "serve", "users_add"]
@@ -38,6 +39,8 @@ _INPUT = typer.Option(None, "--input", "-i", show_default=False,
                       help="Samples Parquet. Default: <run-dir>/samples.parquet.")
 _SPLIT = typer.Option(None, "--split", show_default=False,
                       help="Use <run-dir>/splits/<SPLIT>.parquet (train, validation, test).")
+_KIND = typer.Option(AnnotateKind.samples, "--kind", help="samples (dialogues) or tags (one "
+                     "record per (film, trait) tag to verify; docs/tags.md).")
 
 
 @app.command()
@@ -106,14 +109,40 @@ def push(
     api_url: str | None = _URL,
     api_key: str | None = _KEY,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    kind: AnnotateKind = _KIND,
+    tags: Path | None = typer.Option(None, "--tags", show_default=False, help="--kind tags: "
+                                     "item_tags.parquet to choose from (default: "
+                                     "artifacts/item_tags.parquet, else the embedded defaults)."),
+    catalogue: Path | None = typer.Option(None, "--catalogue", show_default=False,
+                                          help="--kind tags: catalogue Parquet (default: "
+                                          "embedded)."),
+    limit: int = typer.Option(500, "--limit", min=1, help="--kind tags: records to push, "
+                              "by impact and doubt (samples, if found, give ground-truth use)."),
+    seed: int = typer.Option(0, "--seed", help="--kind tags: seed of the tie-breaking jitter."),
+    per_trait: int | None = typer.Option(None, "--per-trait", min=1, show_default=False,
+                                         help="--kind tags: at most N records per trait."),
 ) -> None:
-    """Create or update an Argilla dataset with one record per sample (record id = sample id).
+    """Create or update an Argilla dataset with one record per sample (record id = sample id),
+    or with --kind tags one record per (film, trait) tag to verify.
 
-    Idempotent and resumable: a re-run sends only new or changed samples and never
+    Idempotent and resumable: a re-run sends only new or changed records and never
     duplicates; after an interrupted push, run the same command again.
 
-    Example: datagen annotate push --split test --dataset saferec-test --min-submitted 2
+    Example: datagen annotate push --split test --dataset saferec-test --min-submitted 2 ;
+    datagen annotate push --kind tags --dataset saferec-tags --limit 500
     """
+    if kind == "tags":
+        from annotation.samples_io import resolve_input as _resolve
+        from annotation.tag_select import SelectOptions
+        from datagen.cli.annotate_tags import push_tags_cmd
+
+        push_tags_cmd(dataset=dataset, workspace=workspace,
+                      samples_path=_resolve(run_dir, input_path, split), tags=tags,
+                      catalogue_path=catalogue, taxonomy_path=taxonomy_path,
+                      options=SelectOptions(limit=limit, seed=seed, per_trait=per_trait),
+                      min_submitted=min_submitted, batch_size=batch_size, api_url=api_url,
+                      api_key=api_key, as_json=as_json)
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from annotation.client import connect
@@ -159,8 +188,13 @@ def pull(
     api_url: str | None = _URL,
     api_key: str | None = _KEY,
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    kind: AnnotateKind = _KIND,
+    tags_out: Path = typer.Option(DEFAULT_HUMAN_TAGS, "--tags-out",
+                                  help="--kind tags: human:argilla evidence file to write "
+                                  "(then `datagen tags build --evidence FILE`)."),
 ) -> None:
-    """Read submitted responses, score agreement, and write verdicts into the samples.
+    """Read submitted responses, score agreement, and write verdicts into the samples (or,
+    with --kind tags, write the tag verdicts as human:argilla evidence).
 
     Verdict per record: accepted when a strict majority says the cue is implicit and the
     ground truth safe and the median naturalness is >= 3; rejected otherwise; pending with
@@ -174,6 +208,14 @@ def pull(
     from annotation.report import render_markdown
     from annotation.samples_io import resolve_input
 
+    if kind == "tags":
+        from datagen.cli.annotate_tags import pull_tags_cmd
+
+        pull_tags_cmd(dataset=dataset, workspace=workspace, out=tags_out,
+                      report=report or run_dir / "annotation" / f"{dataset}.report.json",
+                      min_submitted=min_submitted, api_url=api_url, api_key=api_key,
+                      as_json=as_json)
+        return
     path = resolve_input(run_dir, input_path, split)
     out_path = out or path
     report_path = report or run_dir / "annotation" / f"{dataset}.report.json"

@@ -61,6 +61,14 @@ def _taxonomy(path: Path | None) -> Any:
     return load_taxonomy(path)
 
 
+def _card_tags(tags: Path | None, catalogue: Path | None, taxonomy: Any) -> Any:
+    from datagen.catalogue import Catalogue, load_default_catalogue
+    from datagen.tags.provenance import tag_index_for
+
+    cat = Catalogue.load(catalogue) if catalogue else load_default_catalogue()
+    return tag_index_for(tags, cat, taxonomy)[0]
+
+
 def _sources(catalogue: Path | None, predictions: Path | None, types: str | None) -> Any:
     from datagen.catalogue import Catalogue, load_default_catalogue
     from datagen.catalogue.resolver import TitleResolver
@@ -202,6 +210,10 @@ def hf(
     pretty_name: str = typer.Option("SafeRec", "--pretty-name", help="Name on the card."),
     taxonomy: Path | None = _TAX,
     cot: bool = _COT,
+    tags: Path | None = typer.Option(None, "--tags", show_default=False, help="Item tags the "
+                                     "run used, for the card's ground-truth evidence counts "
+                                     "(default: artifacts/item_tags.parquet, else the embedded "
+                                     "defaults)."),
 ) -> None:
     """Write a Hugging Face dataset repo (card + data/<config>/<split>-*.parquet).
 
@@ -226,7 +238,8 @@ def hf(
         chunks = iter_exports(tables, fmts, _config(list_length, True, cot), taxonomy=tax,
                               sources=sources)
         written = write_dataset_folder(folder, chunks, tables, taxonomy=tax,
-                                       pretty_name=pretty_name, license_id=license_id)
+                                       pretty_name=pretty_name, license_id=license_id,
+                                       tags=_card_tags(tags, catalogue, tax))
     for fmt, counts in written.items():
         console.print(f"{fmt}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))
     console.print(f"wrote {folder}/")

@@ -17,6 +17,7 @@ import typer
 from datagen.cli.common import console, fail
 from datagen.cli.tags_audit import tags_audit
 from datagen.cli.tags_llm import tags_llm
+from datagen.cli.tags_report import tags_report
 from datagen.errors import ConfigError, DatagenError, InputError
 
 __all__ = ["app", "build", "explain"]
@@ -79,9 +80,16 @@ def build(
                                              ".jsonl); `datagen graph build --tags` turns it "
                                              "into topic and Parents Guide nodes.",
                                              show_default=False),
+    source_confidences: Path | None = typer.Option(
+        None, "--source-confidences", show_default=False, help="Opt-in: per-source "
+        "confidences measured against human verdicts (`datagen tags report --confidences-out "
+        "FILE`) replace the given ones; recorded in the tags file's metadata."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Fuse all evidence into item_tags.parquet and print per-trait coverage.
+
+    Human verdicts (evidence files with source human:argilla, from `datagen annotate pull
+    --kind tags`) outrank every other source.
 
     Example: datagen tags build --ddd ddd_votes.csv --parents-guide pg.csv --evidence
     artifacts/llm_evidence.parquet --threshold 0.66
@@ -94,10 +102,12 @@ def build(
         tax, cat = _taxonomy(taxonomy), _catalogue(catalogue)
         batches = _evidence(tax, cat, movielens, ddd, parents_guide, evidence, rules=not no_rules,
                             curated=not no_curated)
-        result = fuse(cat, tax, batches, policy)
+        calibration = _source_confidences(source_confidences)
+        result = fuse(cat, tax, batches, policy, calibration)
         if evidence_out is not None:
             write_evidence_file(batches, evidence_out)
-        write_item_tags(result.table, out, policy=policy, taxonomy=tax)
+        write_item_tags(result.table, out, policy=policy, taxonomy=tax,
+                        source_confidences=calibration)
     except DatagenError as exc:
         raise fail(exc) from None
     summary = _summary(result, batches, out, time.perf_counter() - started)
@@ -128,6 +138,14 @@ def _policy(path: Path | None, threshold: float | None) -> Any:
     if threshold is not None:
         data["unsafe_threshold"] = threshold
     return FusionPolicy(**data)
+
+
+def _source_confidences(path: Path | None) -> Any:
+    if path is None:
+        return None
+    from datagen.tags.report import load_source_confidences
+
+    return load_source_confidences(path)
 
 
 def _taxonomy(path: Path | None) -> Any:
@@ -316,6 +334,7 @@ def _print_explain(match: Any, found: list[Any], *, in_table: bool) -> None:
             console.print(f"    - {escape(line) if t.evidence else line}", highlight=False)
 
 
-# registered last so that `datagen tags --help` lists build, explain, llm, audit in that order
+# registered last so that `datagen tags --help` lists build, explain, llm, audit, report
 app.command("llm")(tags_llm)
 app.command("audit")(tags_audit)
+app.command("report")(tags_report)

@@ -1,8 +1,9 @@
-"""`datagen tags llm`: tag films with DoesTheDogDie topics by asking an LLM (cached).
+"""`datagen tags llm`: tag films with every trait of the taxonomy by asking an LLM (cached).
 
 Registered as ``datagen tags llm`` by :mod:`datagen.cli.tags`. The work is done by
 :mod:`datagen.tags.llm_tagging`; this module builds the backend, shows progress, writes the
-evidence file (and the failures beside it) and prints a summary.
+evidence file (and the failures beside it) and prints a summary. ``--batch``, ``--dry-run``
+and ``--show-prompt`` are in :mod:`datagen.cli.tags_llm_batch`.
 """
 
 from __future__ import annotations
@@ -58,18 +59,47 @@ def tags_llm(
     no_json_format: bool = typer.Option(False, "--no-json-format", help="Do not send "
                                         "response_format (servers that reject it)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    batch: bool = typer.Option(False, "--batch", help="Send through the provider's batch API "
+                               "(OpenAI Batch / Anthropic Message Batches: ~half price, results "
+                               "within 24 h). Batch ids are kept in --batch-store: re-run the "
+                               "same command to resume polling; nothing is paid twice."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Build every request, print requests, "
+                                 "estimated tokens and live / batch cost, send nothing."),
+    batch_store: Path | None = typer.Option(None, "--batch-store", show_default=False,
+                                            help="SQLite file of submitted batches. Default: "
+                                            "<out>.batches.sqlite."),
+    batch_size: int = typer.Option(10_000, "--batch-size", min=1, help="Requests per batch "
+                                   "(capped at the provider's limit)."),
+    poll_interval: float = typer.Option(30.0, "--poll-interval", min=0.0,
+                                        help="Seconds between polls of a running batch."),
+    batch_tries: int = typer.Option(3, "--batch-tries", min=1, help="Times a request that "
+                                    "failed or expired in a batch is submitted in all."),
+    no_wait: bool = typer.Option(False, "--no-wait", help="With --batch: submit, collect what "
+                                 "has ended, and exit; re-run later to collect the rest."),
+    absent_confidence: float | None = typer.Option(None, "--absent-confidence", min=0.0,
+                                                   max=1.0, show_default=False,
+                                                   help="Confidence of 'absent' answers "
+                                                   "(default: --confidence)."),
+    no_schema: bool = typer.Option(False, "--no-schema", help="Do not send the answer's JSON "
+                                   "Schema (plain JSON mode; the parser checks the answer)."),
+    show_prompt_flag: bool = typer.Option(False, "--show-prompt", help="Print the first "
+                                          "film's request (messages + schema) and exit."),
 ) -> None:
-    """Ask an LLM which DoesTheDogDie topics each film contains; write them as evidence.
+    """Ask an LLM, once per film, about every trait of the taxonomy; write the answers as
+    evidence.
 
-    Each answer becomes evidence rows (source llm:<model>, polarity present/absent, topic id,
-    the given confidence); topics the model is unsure of stay unknown. Unusable answers are
-    retried, then listed in <out>.failures.jsonl. Responses are cached in --cache.
+    One request per film lists each trait (description and DoesTheDogDie topics) and asks
+    present / absent / unsure with a one-sentence reason, schema-constrained where the server
+    supports it. present / absent become evidence rows (source llm:<model>, trait id, the
+    given confidence, the reason); unsure stays unknown. Unusable answers are retried, then
+    listed in <out>.failures.jsonl. Responses are cached in --cache (live and batch share it).
 
-    Example: datagen tags llm --model gpt-4o-mini --titles "Alien (1979)" --titles "Up (2009)"
-    --out artifacts/llm_evidence.parquet ; then datagen tags build --evidence
-    artifacts/llm_evidence.parquet
+    Example: datagen tags llm --model gpt-4o-mini --batch --dry-run ; datagen tags llm
+    --model gpt-4o-mini --batch --out artifacts/llm_evidence.parquet ; then datagen tags build
+    --evidence artifacts/llm_evidence.parquet
     """
     from datagen.llm import BackendConfig
+    from datagen.llm.batch import BatchOptions
     from datagen.tags.llm_tagging import LlmTaggingOptions
 
     try:
@@ -81,12 +111,24 @@ def tags_llm(
             concurrency=concurrency, requests_per_minute=rpm, tokens_per_minute=tpm,
             max_retries=max_retries, timeout=timeout, json_response_format=not no_json_format,
         )
-        options = LlmTaggingOptions(confidence=confidence, workers=max(concurrency, 1) * 2)
+        options = LlmTaggingOptions(confidence=confidence, workers=max(concurrency, 1) * 2,
+                                    absent_confidence=absent_confidence,
+                                    use_schema=not no_schema)
+        mode = "prompt" if show_prompt_flag else "dry" if dry_run else "batch" if batch else "live"
+        batching = BatchOptions(poll_interval=poll_interval, max_tries=batch_tries,
+                                chunk_size=batch_size, wait=not no_wait)
         summary = _run(config, options, titles, limit, out, cache, catalogue_path,
-                       taxonomy_path, show_progress=not as_json)
+                       taxonomy_path, show_progress=not as_json, mode=mode,
+                       batching=(batching, batch_store))
     except DatagenError as exc:
         raise fail(exc) from None
-    if as_json:
+    if mode == "prompt":
+        typer.echo(summary["prompt"])
+    elif mode == "dry":
+        from datagen.cli.tags_llm_batch import print_price
+
+        typer.echo(json.dumps(summary, sort_keys=True)) if as_json else print_price(summary)
+    elif as_json:
         typer.echo(json.dumps(summary, sort_keys=True))
     else:
         _print_summary(summary)
@@ -102,34 +144,55 @@ def _load_inputs(catalogue_path: Path | None, taxonomy_path: Path | None) -> tup
 
 def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: Path,
          cache_path: Path, catalogue_path: Path | None, taxonomy_path: Path | None,
-         *, show_progress: bool) -> dict[str, Any]:
-    import asyncio
-
-    from datagen.llm import CachedBackend, ResponseCache, UsageMeter, make_backend
+         *, show_progress: bool, mode: str = "live",
+         batching: tuple[Any, Path | None] | None = None) -> dict[str, Any]:
+    from datagen.cli import tags_llm_batch as paths
+    from datagen.llm import UsageMeter
     from datagen.tags.evidence import write_evidence_file
-    from datagen.tags.llm_tagging import select_items, tag_items
+    from datagen.tags.llm_tagging import outcomes_frame, select_items
 
     if out.suffix not in (".parquet", ".jsonl"):
         raise InputError("evidence files end in .parquet or .jsonl", file=out, field="--out")
     catalogue, taxonomy = _load_inputs(catalogue_path, taxonomy_path)
     items = select_items(catalogue, titles, limit)
+    if mode == "prompt":
+        return {"prompt": paths.show_prompt(items, taxonomy, options)}
+    if mode == "dry":
+        return paths.run_dry(config, options, items, taxonomy, cache_path)
     meter = UsageMeter()
+    extra: dict[str, Any] = {}
+    if mode == "batch" and batching is not None:
+        store = batching[1] or paths.default_store_path(out)
+        outcomes, extra = paths.run_batch(config, options, items, taxonomy, cache_path, store,
+                                          batching[0], meter, quiet=not show_progress)
+    else:
+        outcomes = _run_live(config, options, items, taxonomy, cache_path, meter,
+                             show_progress)
+    evidence = outcomes_frame(outcomes)
+    write_evidence_file(evidence, out)
+    failures_path = _write_failures(outcomes, out)
+    return {**_summary(config, taxonomy, outcomes, evidence, out, failures_path, meter), **extra}
+
+
+def _run_live(config: Any, options: Any, items: list[Any], taxonomy: Any, cache_path: Path,
+              meter: Any, show_progress: bool) -> list[ItemOutcome]:
+    import asyncio
+
+    from datagen.llm import CachedBackend, ResponseCache, make_backend
+    from datagen.tags.llm_tagging import tag_items
+
     with ResponseCache(cache_path) as cache:
         chat = CachedBackend(make_backend(config, meter=meter), cache)
         bar, on_done = _progress(len(items), meter, show_progress)
 
         async def run() -> list[ItemOutcome]:
             try:
-                return await tag_items(chat, items, taxonomy.topics, options, on_done=on_done)
+                return await tag_items(chat, items, taxonomy, options, on_done=on_done)
             finally:
                 await chat.aclose()
 
         with bar:
-            outcomes = asyncio.run(run())
-    evidence = [e for o in outcomes for e in o.evidence]
-    write_evidence_file(evidence, out)
-    failures_path = _write_failures(outcomes, out)
-    return _summary(config, taxonomy, outcomes, evidence, out, failures_path, meter)
+            return asyncio.run(run())
 
 
 def _progress(total: int, meter: Any, enabled: bool) -> tuple[Any, Any]:
@@ -157,7 +220,7 @@ def _write_failures(outcomes: list[ItemOutcome], out: Path) -> Path | None:
     return atomic_write_bytes(("\n".join(lines) + "\n").encode(), path)
 
 
-def _summary(config: Any, taxonomy: Any, outcomes: list[ItemOutcome], evidence: list[Any],
+def _summary(config: Any, taxonomy: Any, outcomes: list[ItemOutcome], evidence: Any,
              out: Path, failures_path: Path | None, meter: Any) -> dict[str, Any]:
     usage = meter.snapshot()
     return {
@@ -166,9 +229,10 @@ def _summary(config: Any, taxonomy: Any, outcomes: list[ItemOutcome], evidence: 
         "ok": sum(o.status == "ok" for o in outcomes),
         "repaired": sum(o.status == "repaired" for o in outcomes),
         "failed": sum(o.status == "failed" for o in outcomes),
-        "evidence_rows": len(evidence),
-        "present": sum(e.polarity == "present" for e in evidence),
-        "absent": sum(e.polarity == "absent" for e in evidence),
+        "unsure": sum(len(o.unsure) for o in outcomes),
+        "evidence_rows": evidence.height,
+        "present": int((evidence["polarity"] == "present").sum()),
+        "absent": int((evidence["polarity"] == "absent").sum()),
         "out": str(out), "failures_file": str(failures_path) if failures_path else None,
         "calls": usage["calls"], "cache_hits": usage["cache_hits"], "retries": usage["retries"],
         "input_tokens": usage["input_tokens"], "output_tokens": usage["output_tokens"],
@@ -183,9 +247,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
                   show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    for key in ("films", "ok", "repaired", "failed", "evidence_rows", "present", "absent",
-                "calls", "cache_hits", "retries", "input_tokens", "output_tokens"):
-        table.add_row(key.replace("_", " "), f"{summary[key]:,}")
+    for key in ("films", "ok", "repaired", "failed", "pending", "evidence_rows", "present",
+                "absent", "unsure", "calls", "cache_hits", "retries", "input_tokens",
+                "output_tokens", "batches_submitted", "batches_resumed",
+                "requests_resubmitted", "batches_expired"):
+        if key in summary:
+            table.add_row(key.replace("_", " "), f"{summary[key]:,}")
     cost = f"${summary['cost_usd']:.4f}" + ("" if summary["priced"] else " (model unpriced)")
     table.add_row("cost", cost)
     table.add_row("evidence file", summary["out"])

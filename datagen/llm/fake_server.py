@@ -150,6 +150,9 @@ def build_app(state: ServerState, responder: Responder | None = None) -> web.App
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/_stats", _stats)
     app.router.add_post("/_control", _control)
+    from datagen.llm.fake_batch import register_batch_routes
+
+    register_batch_routes(app, state, app[RESPONDER_KEY])  # /v1/files, /v1/batches...
     return app
 
 

@@ -258,6 +258,10 @@ def _run(config: SynthConfig, res: Resources, progress: Progress | None,
                           duration_s=time.perf_counter() - started,
                           prices=(config.price_input_per_mtok, config.price_output_per_mtok),
                           usage=meter.snapshot() if meter else None)
+    from datagen.tags.provenance import ground_truth_provenance
+
+    if hasattr(res.tags, "table"):  # what the ground truth rests on (docs/tags.md)
+        stats["ground_truth_evidence"] = ground_truth_provenance(samples, res.tags)
     rundir.write_json("stats.json", stats)
     return RunResult(run_dir=rundir.path, stats=stats, manifest=manifest,
                      skipped=len(plan) - len(pending))

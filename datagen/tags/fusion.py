@@ -19,6 +19,9 @@ extended with rule / user-tag / LLM confidences and with an explicit ``unknown``
   rating says little about suicide or hate speech) never make ``no`` by themselves; they stay
   in the tag's sources and evidence lines, marked "(supports only)".
 * ``unknown`` otherwise: no evidence, or only weak present evidence (its score is kept).
+
+A human verdict (``human:argilla``) overrides all of this for its pair, and measured
+per-source confidences can replace the given ones (opt-in): :mod:`datagen.tags.priority`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,11 @@ from datagen.tags.evidence import EvidenceLike, concat_evidence
 from datagen.tags.ids import CatalogueLike
 from datagen.tags.models import FusionPolicy
 from datagen.tags.parents_guide import PG_DISPLAY_NAMES
+from datagen.tags.priority import (
+    SourceConfidences,
+    apply_human_verdicts,
+    apply_source_confidences,
+)
 from datagen.taxonomy.models import Taxonomy
 
 __all__ = [
@@ -92,16 +100,22 @@ def fuse(
     taxonomy: Taxonomy,
     evidence: EvidenceLike | Sequence[EvidenceLike] = (),
     policy: FusionPolicy | None = None,
+    source_confidences: SourceConfidences | None = None,
 ) -> FusionResult:
-    """Like :func:`build_item_tags`, also returning the :class:`FusionReport`."""
+    """Like :func:`build_item_tags`, also returning the :class:`FusionReport`.
+
+    Human verdicts (``human:argilla``) outrank every other source, and
+    ``source_confidences`` (opt-in) recalibrate sources: see :mod:`datagen.tags.priority`.
+    """
     policy = policy or FusionPolicy()
     ev = concat_evidence(evidence)
     item_ids = [i.item_id for i in catalogue.items]
     known = ev["item_id"].is_in(pl.Series(item_ids, dtype=pl.String).implode())
     unknown_items = _counts(ev.filter(~known), "item_id")
     rows, unknown_traits, unmapped = _trait_rows(ev.filter(known), taxonomy)
-    pairs = _aggregate(_with_lines(_classify(rows, policy), taxonomy), taxonomy)
-    tags = _decide(pairs, policy)
+    classified = apply_source_confidences(_classify(rows, policy), source_confidences)
+    pairs = _aggregate(_with_lines(classified, taxonomy), taxonomy)
+    tags = apply_human_verdicts(_decide(pairs, policy), rows)
     grid = pl.DataFrame({"item_id": item_ids}, schema={"item_id": pl.String}).join(
         pl.DataFrame({"trait_id": taxonomy.trait_ids}, schema={"trait_id": pl.String}),
         how="cross",

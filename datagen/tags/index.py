@@ -22,6 +22,7 @@ from datagen.errors import InputError
 from datagen.parquet_io import read_parquet, write_parquet
 from datagen.tags.fusion import ITEM_TAGS_SCHEMA
 from datagen.tags.models import FusionPolicy, ItemTraitTag, TagStatus, UnknownPolicy
+from datagen.tags.priority import SourceConfidences
 from datagen.taxonomy.models import Taxonomy
 
 __all__ = ["ItemSafety", "TagIndex", "read_item_tags_table", "write_item_tags"]
@@ -51,11 +52,15 @@ def write_item_tags(
     *,
     policy: FusionPolicy | None = None,
     taxonomy: Taxonomy | None = None,
+    source_confidences: SourceConfidences | None = None,
 ) -> Path:
-    """Write ``item_tags.parquet`` atomically, recording the policy and taxonomy version."""
+    """Write ``item_tags.parquet`` atomically, recording the policy and taxonomy version
+    (and the per-source confidences fusion used, when it was given some)."""
     meta = {"saferec.policy": (policy or FusionPolicy()).model_dump_json()}
     if taxonomy is not None:
         meta["saferec.taxonomy"] = taxonomy.version_tag
+    if source_confidences is not None:
+        meta["saferec.source_confidences"] = source_confidences.model_dump_json()
     return write_parquet(table, path, ITEM_TAGS_SCHEMA.with_metadata(meta))
 
 
@@ -101,6 +106,12 @@ class TagIndex:
         raw = pq.read_schema(path).metadata or {}
         meta = {k.decode(): v.decode() for k, v in raw.items() if k.startswith(b"saferec.")}
         return cls(table, meta)
+
+    @property
+    def source_confidences(self) -> SourceConfidences | None:
+        """The per-source confidences fusion used (``tags build --source-confidences``)."""
+        text = self.metadata.get("saferec.source_confidences")
+        return SourceConfidences.model_validate_json(text) if text else None
 
     @property
     def policy(self) -> FusionPolicy | None:

@@ -1,72 +1,63 @@
-"""LLM item tagging: ask a chat backend which DoesTheDogDie topics a film contains.
+"""Whole-film LLM tagging: one request per film asks about every trait of the taxonomy.
 
-Two pure functions do the task — :func:`build_messages` (film + the taxonomy's topics with
-their ids -> chat messages) and :func:`parse_answer` (model text -> validated
-:class:`TopicAnswer`) — and :func:`tag_items` runs them over many films through any
-:class:`~datagen.llm.types.ChatBackend` (wrap it in ``CachedBackend`` so reruns are free).
+The task is two pure functions, as everywhere in the toolkit: :func:`build_request` (film +
+taxonomy -> one :class:`~datagen.llm.types.ChatRequest` carrying the answer's JSON Schema)
+and :func:`~datagen.tags.llm_answer.parse_answer` (text -> validated verdicts).
+:func:`absorb` applies one result to a film's :class:`FilmTask` (evidence, or the retry
+request with the error pointed out), so the live path (:func:`tag_items`, any
+:class:`~datagen.llm.types.ChatBackend`, cached) and the provider batch path
+(:mod:`datagen.tags.llm_batch`) share the same requests, cache keys, parser and evidence.
 
-The answer is ``{"present": [ids], "absent": [ids], "unsure": [ids]}``. Repairs are recorded,
-never silent: labels given instead of ids are mapped back, unknown ids are dropped, an id
-listed both present and absent is dropped as a contradiction. Text that is not such an
-object (or mostly unknown ids) is retried with the error pointed out to the model; a final
-failure is kept on the item's outcome with the reason and the raw text. Each usable answer
-becomes :class:`~datagen.tags.models.Evidence` rows with source ``llm:<model>``; topics the
-model was unsure of, or did not mention, get no evidence (they stay unknown).
+The prompt names each trait with its description and its DoesTheDogDie topics, and asks for
+``present`` / ``absent`` / ``unsure`` with a one-sentence reason. ``present`` and ``absent``
+become :class:`~datagen.tags.models.Evidence` rows with source ``llm:<model>``, the trait id
+and the reason in ``detail``; ``unsure`` gives no evidence (the pair stays unknown unless
+another source speaks). :data:`PROMPT_VERSION` is part of every evidence line, and the
+prompt text is part of every cache key, so a changed prompt never reuses old answers.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field
 
 from datagen.catalogue.models import Item
 from datagen.catalogue.store import Catalogue
 from datagen.errors import BackendError, InputError
-from datagen.llm.types import ChatBackend, ChatRequest, Message
+from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message
+from datagen.tags.llm_answer import AnswerError, FilmAnswer, Verdict, parse_answer, response_schema
 from datagen.tags.models import Evidence
-from datagen.taxonomy.models import DtddTopic
+from datagen.taxonomy.models import Taxonomy
 
 __all__ = [
     "PROMPT_VERSION",
-    "AnswerError",
+    "FilmTask",
     "ItemOutcome",
     "LlmTaggingOptions",
-    "TopicAnswer",
+    "absorb",
+    "answer_rows",
     "build_messages",
-    "parse_answer",
+    "build_request",
+    "new_task",
+    "outcomes_frame",
     "select_items",
+    "system_prompt",
     "tag_item",
     "tag_items",
 ]
 
-PROMPT_VERSION = "tags-llm-v1"
+PROMPT_VERSION = "tags-llm-v2"
 #: statuses that mean the backend itself is unusable (bad key, model, URL): stop the run
 FATAL_STATUSES = frozenset({400, 401, 403, 404})
-_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
-
-SYSTEM_PROMPT = (
-    "You are a careful film content annotator. For a given film you say which content "
-    "warnings apply, using only what you know about the film's actual content. When you are "
-    "not sure about a topic, put it under \"unsure\" rather than guessing."
-)
-
-
-class TopicAnswer(BaseModel):
-    """The model's answer after validation: topic ids per polarity."""
-
-    model_config = ConfigDict(extra="forbid")
-    present: list[int] = Field(default_factory=list)
-    absent: list[int] = Field(default_factory=list)
-    unsure: list[int] = Field(default_factory=list)
-
-
-class AnswerError(ValueError):
-    """The text is not a usable answer (the message says why, for the retry prompt)."""
+#: people named in the prompt, per role (the model needs enough to know the film)
+MAX_PEOPLE = 3
+_T = TypeVar("_T")
+_MEMO: dict[tuple[str, str], Any] = {}
 
 
 class LlmTaggingOptions(BaseModel):
@@ -76,27 +67,61 @@ class LlmTaggingOptions(BaseModel):
     absent_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     #: attempts per film when the answer cannot be parsed (each one a new chat request)
     max_parse_attempts: int = Field(default=3, ge=1)
-    #: an answer with more than this share of unknown ids is retried rather than repaired
-    max_unknown_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    #: an answer missing more than this share of the traits is retried rather than repaired
+    max_missing_share: float = Field(default=0.5, ge=0.0, le=1.0)
     temperature: float = 0.0
-    max_tokens: int = Field(default=1024, ge=16)
+    #: room for 21 verdicts with a sentence each (~25 tokens a trait)
+    max_tokens: int = Field(default=1500, ge=16)
     seed: int = 0
     #: films in flight at once (the backend applies its own concurrency limit too)
     workers: int = Field(default=32, ge=1)
+    #: send the answer's JSON Schema (servers without structured outputs get JSON mode)
+    use_schema: bool = True
+
+
+#: one evidence row of an outcome: (trait id, polarity, confidence, detail)
+EvidenceRow = tuple[str, str, float, str]
 
 
 @dataclass
 class ItemOutcome:
-    """What happened for one film: its evidence, or why there is none."""
+    """What happened for one film: its evidence, or why there is none.
+
+    Evidence is kept as compact rows (a catalogue job has ~300,000); :attr:`evidence` gives
+    them as :class:`Evidence` objects and :func:`outcomes_frame` as one table.
+    """
 
     item_id: str
-    status: str  # "ok" | "repaired" | "failed"
-    evidence: list[Evidence] = field(default_factory=list)
+    status: str  # "ok" | "repaired" | "failed" | "pending" (in a batch that has not ended)
+    source: str = ""
+    rows: list[EvidenceRow] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     reason: str = ""
+    #: the last unusable answer (kept for the failures file; empty once an answer parsed)
     raw: str = ""
     calls: int = 0
     cached: bool = False
+    #: traits answered "unsure" (no evidence, but the model was asked)
+    unsure: list[str] = field(default_factory=list)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        return [Evidence(item_id=self.item_id, source=self.source, trait_id=t, polarity=p,
+                         confidence=c, detail=d) for t, p, c, d in self.rows]
+
+
+@dataclass
+class FilmTask:
+    """One film's conversation: the messages so far and what came of it."""
+
+    item: Item
+    messages: tuple[Message, ...]
+    attempt: int = 0
+    done: bool = False
+    outcome: ItemOutcome = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outcome = ItemOutcome(item_id=self.item.item_id, status="failed")
 
 
 def select_items(
@@ -124,148 +149,167 @@ def select_items(
     return items[:limit] if limit is not None else items
 
 
-def build_messages(item: Item, topics: Sequence[DtddTopic]) -> tuple[Message, ...]:
-    """The chat messages asking which of ``topics`` the film contains."""
+def _memo(kind: str, taxonomy: Taxonomy, build: Callable[[Taxonomy], _T]) -> _T:
+    """One value per loaded taxonomy file (by content hash): a catalogue job builds the same
+    prompt and schema 17,000 times otherwise. Taxonomies built in code (no hash) are not
+    memoized."""
+    if not taxonomy.content_hash:
+        return build(taxonomy)
+    key = (kind, taxonomy.content_hash)
+    if key not in _MEMO:
+        _MEMO[key] = build(taxonomy)
+    return _MEMO[key]  # type: ignore[no-any-return]
+
+
+def system_prompt(taxonomy: Taxonomy) -> str:
+    """The instructions and the trait list: the same for every film (provider prompt caches
+    and batch files compress it well)."""
+    return _memo("prompt", taxonomy, _system_prompt)
+
+
+def _system_prompt(taxonomy: Taxonomy) -> str:
+    labels = {t.id: t.label for t in taxonomy.topics}
+    lines = []
+    for trait in taxonomy.traits:
+        topics = "; ".join(labels[t] for t in trait.dtdd_topics if t in labels)
+        line = f"- {trait.id} ({trait.name}): {' '.join(trait.description.split())}"
+        lines.append(line + (f" Triggers include: {topics}." if topics else ""))
+    return (
+        "You are a careful film content annotator. For one film you decide, for each viewer "
+        "sensitivity below, whether the film contains content that would trouble such a "
+        "viewer, using only what you know about the film's actual content.\n\n"
+        "Verdicts: \"present\" (you are confident the film contains it), \"absent\" (you "
+        "know the film well enough to say it does not), \"unsure\" (you do not know the film "
+        "well enough, or it is borderline). Prefer unsure to guessing. The reason is one "
+        "short sentence naming the scene, or why the content is absent.\n\n"
+        "Sensitivities (id (name): who it describes):\n" + "\n".join(lines) + "\n\n"
+        "Answer with one JSON object and nothing else: one key per sensitivity id above, "
+        'each {"verdict": "present" | "absent" | "unsure", "reason": "..."}.'
+    )
+
+
+def _film_facts(item: Item) -> str:
     facts = [f"Film: {item.display}"]
     if item.genres:
         facts.append("Genres: " + ", ".join(item.genres))
-    if item.directors:
-        facts.append("Directed by: " + ", ".join(item.directors[:3]))
     if item.mpaa_rating:
         facts.append(f"MPAA rating: {item.mpaa_rating}")
-    topic_lines = [f"{t.id}: {t.label}" for t in topics]
-    user = (
-        "\n".join(facts)
-        + "\n\nFor each topic below (id: topic), decide whether it happens in this film.\n"
-        + "\n".join(topic_lines)
-        + '\n\nAnswer with one JSON object and nothing else: {"present": [ids], '
-        '"absent": [ids], "unsure": [ids]}, using the numeric ids above. '
-        "List a topic as present only if you are confident it occurs in the film."
+    for role, people in (("Directed by", item.directors), ("Starring", item.cast)):
+        if people:
+            facts.append(f"{role}: " + ", ".join(people[:MAX_PEOPLE]))
+    return "\n".join(facts)
+
+
+def build_messages(item: Item, taxonomy: Taxonomy) -> tuple[Message, ...]:
+    """The chat messages asking about every trait of ``taxonomy`` for one film."""
+    user = _film_facts(item) + "\n\nGive your verdict for every sensitivity id."
+    return (Message(role="system", content=system_prompt(taxonomy)),
+            Message(role="user", content=user))
+
+
+def build_request(task: FilmTask, taxonomy: Taxonomy, options: LlmTaggingOptions
+                  ) -> ChatRequest:
+    """The request for the task's next attempt (its canonical JSON is the cache key)."""
+    return ChatRequest(
+        messages=task.messages, temperature=options.temperature, max_tokens=options.max_tokens,
+        seed=options.seed + task.attempt, json_mode=True,
+        response_schema=_memo("schema", taxonomy, response_schema) if options.use_schema
+        else None,
     )
-    return (Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user))
 
 
-def _json_object(text: str) -> dict[str, object]:
-    body = _FENCE.sub("", text.strip())
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end <= start:
-        raise AnswerError("the answer contains no JSON object")
-    try:
-        data = json.loads(body[start : end + 1])
-    except ValueError as exc:
-        raise AnswerError(f"the JSON object is not valid ({exc.args[0]})") from None
-    if not isinstance(data, dict):
-        raise AnswerError("the answer is not a JSON object")
-    return data
+def new_task(item: Item, taxonomy: Taxonomy) -> FilmTask:
+    return FilmTask(item=item, messages=build_messages(item, taxonomy))
 
 
-def _to_id(value: object, by_label: dict[str, int]) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text.isdigit():
-            return int(text)
-        return by_label.get(text.lower().split(":", 1)[-1].strip())
-    return None
-
-
-def parse_answer(
-    text: str, topics: Sequence[DtddTopic], *, max_unknown_share: float = 0.5
-) -> tuple[TopicAnswer, list[str]]:
-    """Validate the model's text into a TopicAnswer; return it with the repairs made."""
-    data = _json_object(text)
-    extra = sorted(set(data) - {"present", "absent", "unsure"})
-    repairs = [f"ignored keys {extra}"] if extra else []
-    valid = {t.id for t in topics}
-    by_label = {t.label.lower(): t.id for t in topics}
-    lists: dict[str, list[int]] = {}
-    unknown: list[str] = []
-    total = 0
-    for key in ("present", "absent", "unsure"):
-        values = data.get(key, [])
-        if not isinstance(values, list):
-            raise AnswerError(f'"{key}" must be a list of topic ids')
-        lists[key] = []
-        for value in values:
-            total += 1
-            topic_id = _to_id(value, by_label)
-            if topic_id in valid:
-                if isinstance(value, str) and not value.strip().isdigit():
-                    repairs.append(f"mapped label {value!r} to id {topic_id}")
-                lists[key].append(topic_id)  # type: ignore[arg-type]
-            else:
-                unknown.append(str(value))
-    if unknown:
-        if total and len(unknown) / total > max_unknown_share:
-            raise AnswerError(f"unknown topic ids {unknown[:10]}: use only the ids listed")
-        repairs.append(f"dropped unknown ids {unknown[:10]}")
-    both = set(lists["present"]) & set(lists["absent"])
-    if both:
-        repairs.append(f"dropped ids listed present and absent {sorted(both)}")
-    try:
-        answer = TopicAnswer(**{k: sorted(set(v) - both) for k, v in lists.items()})
-    except ValidationError as exc:  # pragma: no cover - lists are ints by construction
-        raise AnswerError(str(exc)) from None
-    return answer, repairs
-
-
-def answer_evidence(
-    item_id: str, answer: TopicAnswer, model: str, options: LlmTaggingOptions, note: str
-) -> list[Evidence]:
+def answer_rows(answer: FilmAnswer, options: LlmTaggingOptions) -> list[EvidenceRow]:
+    """Evidence rows of one answer: present / absent verdicts, the reason kept in detail."""
     absent_conf = options.absent_confidence
     absent_conf = options.confidence if absent_conf is None else absent_conf
-    rows = [Evidence(item_id=item_id, source=f"llm:{model}", topic_id=t, polarity="present",
-                     confidence=options.confidence, detail=note) for t in answer.present]
-    rows += [Evidence(item_id=item_id, source=f"llm:{model}", topic_id=t, polarity="absent",
-                      confidence=absent_conf, detail=note) for t in answer.absent]
+    rows = []
+    for trait_id, ans in answer.traits.items():
+        if ans.verdict == Verdict.unsure:
+            continue
+        present = ans.verdict == Verdict.present
+        rows.append((trait_id, "present" if present else "absent",
+                     options.confidence if present else absent_conf,
+                     f"{ans.reason or '(no reason given)'} [{PROMPT_VERSION}]"))
     return rows
 
 
+def outcomes_frame(outcomes: Sequence[ItemOutcome]) -> pl.DataFrame:
+    """Every outcome's evidence as one frame in the evidence schema (built column-wise)."""
+    from datagen.tags.evidence import empty_evidence, evidence_frame
+
+    cols: dict[str, list[Any]] = {k: [] for k in ("item_id", "source", "trait_id", "polarity",
+                                                  "confidence", "detail")}
+    for o in outcomes:
+        for trait_id, polarity, confidence, detail in o.rows:
+            cols["item_id"].append(o.item_id)
+            cols["source"].append(o.source)
+            cols["trait_id"].append(trait_id)
+            cols["polarity"].append(polarity)
+            cols["confidence"].append(confidence)
+            cols["detail"].append(detail)
+    if not cols["item_id"]:
+        return empty_evidence()
+    frame = pl.DataFrame(cols).with_columns(
+        pl.lit(None, dtype=pl.Int32).alias("topic_id"),
+        pl.lit(None, dtype=pl.String).alias("pg_category"),
+        pl.lit(None, dtype=pl.Int8).alias("severity"),
+        pl.lit(None, dtype=pl.Int32).alias("yes_votes"),
+        pl.lit(None, dtype=pl.Int32).alias("no_votes"))
+    return evidence_frame(frame)
+
+
+def absorb(task: FilmTask, result: ChatResult, taxonomy: Taxonomy, options: LlmTaggingOptions,
+           model: str) -> None:
+    """Apply one result: evidence when usable, else the retry conversation (or failure)."""
+    outcome = task.outcome
+    outcome.calls += 0 if result.cached else 1
+    outcome.cached = result.cached
+    outcome.raw = result.text
+    try:
+        answer, repairs = parse_answer(result.text, taxonomy,
+                                       max_missing_share=options.max_missing_share)
+    except AnswerError as exc:
+        outcome.reason = f"attempt {task.attempt + 1}: {exc}"
+        task.attempt += 1
+        task.done = task.attempt >= options.max_parse_attempts
+        task.messages = (*task.messages, Message(role="assistant", content=result.text),
+                         Message(role="user", content=f"That answer is not usable: {exc}. "
+                                 "Answer again with only the JSON object."))
+        return
+    outcome.status = "repaired" if repairs else "ok"
+    outcome.repairs, outcome.reason, outcome.raw = repairs, "", ""
+    outcome.source = f"llm:{model}"
+    outcome.rows = answer_rows(answer, options)
+    outcome.unsure = answer.of(Verdict.unsure)
+    task.done = True
+
+
 async def tag_item(
-    backend: ChatBackend, item: Item, topics: Sequence[DtddTopic], options: LlmTaggingOptions
+    backend: ChatBackend, item: Item, taxonomy: Taxonomy, options: LlmTaggingOptions
 ) -> ItemOutcome:
     """Ask about one film, retrying unusable answers; BackendErrors other than fatal ones
     become a failed outcome."""
-    messages = build_messages(item, topics)
-    outcome = ItemOutcome(item_id=item.item_id, status="failed")
-    for attempt in range(options.max_parse_attempts):
-        request = ChatRequest(messages=messages, temperature=options.temperature,
-                              max_tokens=options.max_tokens, seed=options.seed + attempt,
-                              json_mode=True)
+    task = new_task(item, taxonomy)
+    while not task.done:
         try:
-            result = await backend.chat(request)
+            result = await backend.chat(build_request(task, taxonomy, options))
         except BackendError as exc:
             if getattr(exc, "status", None) in FATAL_STATUSES:
                 raise
-            outcome.reason = str(exc)
-            return outcome
-        outcome.calls += 0 if result.cached else 1
-        outcome.cached = result.cached
-        outcome.raw = result.text
-        try:
-            answer, repairs = parse_answer(result.text, topics,
-                                           max_unknown_share=options.max_unknown_share)
-        except AnswerError as exc:
-            outcome.reason = f"attempt {attempt + 1}: {exc}"
-            messages = (*messages, Message(role="assistant", content=result.text),
-                        Message(role="user", content=f"That answer is not usable: {exc}. "
-                                "Answer again with only the JSON object."))
-            continue
-        note = f"{PROMPT_VERSION}; {result.backend} {result.model}"
-        outcome.status = "repaired" if repairs else "ok"
-        outcome.repairs, outcome.reason = repairs, ""
-        outcome.evidence = answer_evidence(item.item_id, answer, backend.model, options, note)
-        return outcome
-    return outcome
+            task.outcome.reason = str(exc)
+            break
+        absorb(task, result, taxonomy, options, backend.model)
+    return task.outcome
 
 
 async def tag_items(
     backend: ChatBackend,
     items: Sequence[Item],
-    topics: Sequence[DtddTopic],
+    taxonomy: Taxonomy,
     options: LlmTaggingOptions | None = None,
     *,
     on_done: Callable[[ItemOutcome], None] | None = None,
@@ -280,7 +324,7 @@ async def tag_items(
     async def worker() -> None:
         while not queue.empty():
             index = queue.get_nowait()
-            outcome = await tag_item(backend, items[index], topics, options)
+            outcome = await tag_item(backend, items[index], taxonomy, options)
             outcomes[index] = outcome
             if on_done is not None:
                 on_done(outcome)

@@ -8,115 +8,111 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 import typer
+from tag_responder import catalogue as _catalogue
 from typer.testing import CliRunner
 
-from datagen.catalogue import Catalogue, Item
 from datagen.cli.tags_llm import tags_llm
 from datagen.errors import InputError
 from datagen.llm import BackendConfig, CachedBackend, ResponseCache, make_backend
 from datagen.llm.fake_server import FakeLLMServer
 from datagen.tags.evidence import load_evidence_file
+from datagen.tags.llm_answer import AnswerError, answer_schema, parse_answer
 from datagen.tags.llm_tagging import (
-    AnswerError,
     LlmTaggingOptions,
     build_messages,
-    parse_answer,
+    build_request,
+    new_task,
     select_items,
     tag_items,
 )
-from datagen.taxonomy.models import DtddTopic
+from datagen.taxonomy import load_taxonomy
 
-TOPICS = [DtddTopic(id=153, label="a dog dies", category="Animal"),
-          DtddTopic(id=161, label="there are jumpscares", category="Fear"),
-          DtddTopic(id=200, label="there are spiders", category="Creepy Crawlies")]
-
-# The responder module used by the fake server (in-process and in a subprocess): it answers
-# from the film line of the prompt; "Broken Film" first answers prose, then valid JSON.
-RESPONDER = textwrap.dedent('''
-    import json, re
-
-    ANSWERS = {
-        "Alien (1979)": {"present": [161], "absent": [153], "unsure": []},
-        "Up (2009)": {"present": [153], "absent": [161, 200], "unsure": []},
-        "Broken Film (2001)": {"present": ["there are spiders"], "absent": [999], "unsure": []},
-    }
-
-    def reply(body, api):
-        prompt = [m["content"] for m in body["messages"] if m["role"] == "user"][0]
-        film = re.search(r"^Film: (.*)$", prompt, re.M).group(1)
-        retried = any(m["role"] == "assistant" and m["content"] != "{"
-                      for m in body["messages"])
-        if film.startswith("Broken") and not retried:
-            return "I think it has spiders."
-        if film.startswith("Hopeless"):
-            return "no idea"
-        return json.dumps(ANSWERS.get(film, {"present": [], "absent": [], "unsure": [161]}))
-''')
+TAX = load_taxonomy()
+HERE = Path(__file__).parent
 
 
 @pytest.fixture
-def responder_module(tmp_path, monkeypatch):
-    folder = tmp_path / "responders"
-    folder.mkdir()
-    (folder / "dtdd_responder.py").write_text(RESPONDER)
-    monkeypatch.syspath_prepend(str(folder))
+def responder_module(monkeypatch):
+    """tests/llm/tag_responder.py, importable in-process and by a subprocess server."""
+    monkeypatch.syspath_prepend(str(HERE))
     import importlib
 
-    return importlib.import_module("dtdd_responder"), folder
+    return importlib.import_module("tag_responder"), HERE
 
 
-def _catalogue() -> Catalogue:
-    return Catalogue([
-        Item(item_id="tt0078748", title="Alien", year=1979, imdb_id="tt0078748",
-             genres=["Horror", "Sci-Fi"], directors=["Ridley Scott"], popularity=900),
-        Item(item_id="tt1049413", title="Up", year=2009, imdb_id="tt1049413",
-             genres=["Animation"], popularity=800),
-        Item(item_id="tt0000001", title="Broken Film", year=2001, popularity=10),
-        Item(item_id="tt0000002", title="Hopeless", year=2002, popularity=5),
-    ])
+def _full(**overrides: object) -> dict[str, object]:
+    answer: dict[str, object] = {t: {"verdict": "absent", "reason": "no"} for t in TAX.trait_ids}
+    answer.update(overrides)
+    return answer
 
 
 def test_parse_answer_accepts_fenced_json():
-    answer, repairs = parse_answer('```json\n{"present": [161], "absent": [153]}\n```', TOPICS)
-    assert answer.present == [161] and answer.absent == [153] and answer.unsure == []
-    assert repairs == []
+    text = "```json\n" + json.dumps(_full(gore={"verdict": "present", "reason": "x"})) + "\n```"
+    answer, repairs = parse_answer(text, TAX)
+    assert answer.of("present") == ["gore"] and repairs == []
+    assert answer.traits["gore"].reason == "x"
 
 
-def test_parse_answer_repairs_labels_unknown_ids_and_conflicts():
-    text = json.dumps({"present": ["There are spiders", 161, 153], "absent": [153, 999, 153],
-                       "unsure": ["161"], "why": "x"})
-    answer, repairs = parse_answer(text, TOPICS)
-    assert answer.present == [161, 200]
-    assert answer.absent == []
-    assert answer.unsure == [161]
+def test_parse_answer_repairs_synonyms_strings_missing_and_extra_keys():
+    data = _full(gore={"verdict": "Yes", "reason": "  lots\n of  blood "},
+                 animal_harm="present", why="x")
+    del data["claustrophobia"]
+    answer, repairs = parse_answer(json.dumps(data), TAX)
+    assert answer.traits["gore"].verdict == "present"
+    assert answer.traits["gore"].reason == "lots of blood"
+    assert answer.traits["animal_harm"].verdict == "present"
+    assert answer.traits["claustrophobia"].verdict == "unsure"
     joined = " | ".join(repairs)
-    assert "ignored keys ['why']" in joined
-    assert "mapped label 'There are spiders' to id 200" in joined
-    assert "dropped unknown ids ['999']" in joined
-    assert "present and absent [153]" in joined
+    assert "ignored keys ['why']" in joined and "gore: read verdict 'Yes'" in joined
+    assert "no usable verdict for ['claustrophobia']" in joined
 
 
 @pytest.mark.parametrize("text, message", [
     ("no JSON here", "no JSON object"),
-    ('{"present": [161,}', "not valid"),
-    ('{"present": 161}', "must be a list"),
-    ('{"present": [1, 2, 3], "absent": [161]}', "unknown topic ids"),
+    ('{"gore": [1,}', "not valid"),
+    ("[1, 2]", "no JSON object"),
+    ('{"gore": {"verdict": "present", "reason": ""}}', "no usable verdict"),
 ])
 def test_parse_answer_rejects(text, message):
     with pytest.raises(AnswerError, match=message):
-        parse_answer(text, TOPICS)
+        parse_answer(text, TAX)
 
 
-def test_build_messages_lists_topics_with_ids():
-    system, user = build_messages(_catalogue().items[0], TOPICS)
+def _objects(schema: dict) -> list[dict]:
+    found = [schema] if schema.get("type") == "object" else []
+    for sub in schema.get("properties", {}).values():
+        found += _objects(sub)
+    return found
+
+
+def test_answer_schema_is_strict_mode_compatible():
+    schema = answer_schema(TAX)
+    assert list(schema["properties"]) == TAX.trait_ids
+    for obj in _objects(schema):
+        assert obj["additionalProperties"] is False
+        assert sorted(obj["required"]) == sorted(obj["properties"])
+    verdict = schema["properties"]["gore"]["properties"]["verdict"]
+    assert verdict["enum"] == ["present", "absent", "unsure"]
+    assert "$ref" not in json.dumps(schema)
+
+
+def test_build_messages_lists_every_trait_with_topics():
+    item = _catalogue().items[0]
+    system, user = build_messages(item, TAX)
     assert system.role == "system" and user.role == "user"
-    assert "Film: Alien (1979)" in user.content
-    assert "161: there are jumpscares" in user.content and '"present"' in user.content
+    assert "Film: Alien (1979)" in user.content and "Directed by: Ridley Scott" in user.content
+    for trait in TAX.traits:
+        assert f"- {trait.id} (" in system.content
+    assert "a dog dies" in system.content and "Alien" not in system.content
+    request = build_request(new_task(item, TAX), TAX, LlmTaggingOptions())
+    assert request.response_schema is not None and request.json_mode
+    assert request.response_schema.schema_ == answer_schema(TAX)
+    plain = build_request(new_task(item, TAX), TAX, LlmTaggingOptions(use_schema=False))
+    assert plain.response_schema is None
 
 
 def test_select_items_by_title_and_by_popularity():
@@ -139,7 +135,7 @@ def test_tag_items_end_to_end_and_cached_rerun(responder_module, tmp_path):
         with ResponseCache(tmp_path / "cache.sqlite") as cache:
             chat = CachedBackend(make_backend(config), cache)
             try:
-                return await tag_items(chat, items, TOPICS, LlmTaggingOptions(confidence=0.6))
+                return await tag_items(chat, items, TAX, LlmTaggingOptions(confidence=0.6))
             finally:
                 await chat.aclose()
 
@@ -150,16 +146,18 @@ def test_tag_items_end_to_end_and_cached_rerun(responder_module, tmp_path):
         assert srv.stats()["requests"] == calls  # the rerun made zero calls
     by_id = {o.item_id: o for o in outcomes}
     assert calls == 1 + 1 + 2 + 3  # Broken Film retried once, Hopeless failed 3 times
-    alien = {(e.topic_id, e.polarity) for e in by_id["tt0078748"].evidence}
-    assert alien == {(161, "present"), (153, "absent")}
-    assert all(e.source == "llm:fake-model" and e.confidence == 0.6
-               for e in by_id["tt0078748"].evidence)
+    alien = by_id["tt0078748"]
+    assert {e.trait_id for e in alien.evidence if e.polarity == "present"} == {
+        "gore", "extreme_violence"}
+    assert alien.unsure == ["spiders_snakes"] and len(alien.evidence) == len(TAX.traits) - 1
+    assert all(e.source == "llm:fake-model" and e.confidence == 0.6 and e.topic_id is None
+               for e in alien.evidence)
     broken = by_id["tt0000001"]
-    assert broken.status == "repaired" and broken.calls == 2
-    assert [(e.topic_id, e.polarity) for e in broken.evidence] == [(200, "present")]
+    assert broken.status == "ok" and broken.calls == 2
+    assert {e.polarity for e in broken.evidence} == {"absent"}
     hopeless = by_id["tt0000002"]
     assert hopeless.status == "failed" and "no JSON object" in hopeless.reason
-    assert hopeless.raw == "no idea" and hopeless.evidence == []
+    assert hopeless.raw.startswith("I think") and hopeless.evidence == []
     assert [o.status for o in rerun] == [o.status for o in outcomes]
     assert all(o.calls == 0 for o in rerun)
 
@@ -190,9 +188,10 @@ def test_cli_runner_writes_evidence_file(responder_module, tmp_path):
     assert summary["films"] == 2 and summary["failed"] == 0 and summary["calls"] == 2
     assert "sk-cli-SECRET" not in result.output
     df = load_evidence_file(out)
-    assert df.height == 5 and set(df["source"]) == {"llm:fake-model"}
-    assert sorted(df.filter(df["item_id"] == "tt1049413")["topic_id"].to_list()) == [
-        153, 161, 200]
+    assert df.height == 2 * (len(TAX.traits) - 1) and set(df["source"]) == {"llm:fake-model"}
+    up = df.filter((df["item_id"] == "tt1049413") & (df["polarity"] == "present"))
+    assert up["trait_id"].to_list() == ["pregnancy_loss"]
+    assert up["detail"].to_list() == ["Up (2009) shows it [tags-llm-v2]"]
 
 
 @pytest.mark.integration
@@ -217,7 +216,7 @@ def test_datagen_tags_llm_subprocess(responder_module, tmp_path):
     cat_path = _catalogue().save(tmp_path / "cat.parquet")
     out = tmp_path / "ev.jsonl"
     env = {**os.environ, "PYTHONPATH": str(folder), "ANTHROPIC_API_KEY": "sk-ant-SECRET"}
-    with FakeLLMServer("dtdd_responder:reply") as srv:
+    with FakeLLMServer("tag_responder:reply") as srv:
         cmd = [str(Path(sys.executable).with_name("datagen")), "tags", "llm", "--backend",
                "anthropic", "--model", "fake-claude", "--base-url", srv.anthropic_base_url,
                "--catalogue", str(cat_path), "--limit", "3", "--out", str(out),
