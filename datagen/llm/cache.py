@@ -33,6 +33,14 @@ CREATE TABLE IF NOT EXISTS responses (
     result TEXT NOT NULL
 )
 """
+#: small facts about servers learnt once (e.g. the structured-output mode a probe chose)
+_NOTES = """
+CREATE TABLE IF NOT EXISTS notes (
+    key TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    value TEXT NOT NULL
+)
+"""
 
 
 def cache_key(backend: str, model: str, request: ChatRequest) -> str:
@@ -57,6 +65,7 @@ class ResponseCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes
         self._db.execute(_SCHEMA)
+        self._db.execute(_NOTES)
 
     def get(self, key: str) -> ChatResult | None:
         with self._lock:
@@ -71,6 +80,19 @@ class ResponseCache:
                 "VALUES (?, ?, ?, ?, ?)",
                 (key, result.backend, result.model, time.time(), data),
             )
+
+    def note(self, key: str) -> str | None:
+        """A remembered fact (see :meth:`remember`), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM notes WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep a small fact beside the answers, e.g. a server's structured-output mode, so a
+        rerun from the cache does not probe again."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO notes (key, created, value) "
+                             "VALUES (?, ?, ?)", (key, time.time(), value))
 
     def __len__(self) -> int:
         with self._lock:

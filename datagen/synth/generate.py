@@ -22,6 +22,8 @@ from datagen.synth.tasks import (
     TaskParseError,
     build_dialogue_messages,
     build_judge_messages,
+    dialogue_schema,
+    judge_schema,
     parse_dialogue,
     parse_judge,
     repair_messages,
@@ -83,7 +85,7 @@ class LLMGenerator:
 
     is_llm = True
 
-    def __init__(self, backend: ChatBackend, *, prompt_version: str = "dialogue-v1",
+    def __init__(self, backend: ChatBackend, *, prompt_version: str = "dialogue-v2",
                  temperature: float = 0.8, max_tokens: int = 1024) -> None:
         self._backend = backend
         self.backend = backend.name
@@ -94,6 +96,7 @@ class LLMGenerator:
 
     async def generate(self, entry: PlanEntry) -> GenOutcome:
         messages = build_dialogue_messages(entry, self.prompt_version)
+        schema = dialogue_schema(entry, self.prompt_version)
         gen = Generation(backend=self.backend, model=self.model, is_llm=True,
                          prompt_version=self.prompt_version, temperature=self.temperature,
                          seed=entry.rng_seed, attempts=0, cached=True)
@@ -101,7 +104,7 @@ class LLMGenerator:
         for _round in range(2):
             request = ChatRequest(messages=messages, temperature=self.temperature,
                                   max_tokens=self.max_tokens, seed=entry.rng_seed % 2**31,
-                                  json_mode=True)
+                                  json_mode=True, response_schema=schema)
             try:
                 result = await self._backend.chat(request)
             except BackendError as exc:
@@ -139,18 +142,21 @@ class LLMJudge:
     """Asks a backend which traits the user shows (``judge-v1``); one repair round."""
 
     def __init__(self, backend: ChatBackend, taxonomy: Taxonomy, *,
-                 prompt_version: str = "judge-v1") -> None:
+                 prompt_version: str = "judge-v1", max_tokens: int = 256) -> None:
         self._backend = backend
         self._taxonomy = taxonomy
         self._version = prompt_version
+        self._schema = judge_schema(taxonomy)
+        self._max_tokens = max_tokens
 
     async def judge(self, user_text: str) -> JudgeOutcome:
         messages = build_judge_messages(user_text, self._taxonomy, self._version)
         out = JudgeOutcome(backend=self._backend.name, model=self._backend.model,
                            is_llm=True, traits=[])
         for _round in range(2):
-            request = ChatRequest(messages=messages, temperature=0.0, max_tokens=200,
-                                  json_mode=True)
+            request = ChatRequest(messages=messages, temperature=0.0,
+                                  max_tokens=self._max_tokens, json_mode=True,
+                                  response_schema=self._schema)
             try:
                 result = await self._backend.chat(request)
             except BackendError as exc:
