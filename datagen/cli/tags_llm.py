@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from datagen.cli.common import console, fail, usage_progress, usage_text
+from datagen.cli import llm_options as llm
+from datagen.cli.common import LLMProgress, console, fail
 from datagen.errors import DatagenError, InputError
 
 if TYPE_CHECKING:
@@ -49,21 +50,25 @@ def tags_llm(
                                               "topics are asked about. Default: embedded."),
     confidence: float = typer.Option(0.7, "--confidence", min=0.0, max=1.0,
                                      help="Confidence given to each LLM answer."),
-    concurrency: int = typer.Option(16, "--concurrency", min=1, help="Requests in flight."),
+    concurrency: int = llm.CONCURRENCY,
     rpm: float | None = typer.Option(None, "--rpm", help="Requests-per-minute limit."),
     tpm: float | None = typer.Option(None, "--tpm", help="Tokens-per-minute limit."),
-    max_retries: int = typer.Option(6, "--max-retries", min=0,
-                                    help="Retries on 429 / 5xx / timeouts per request."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds per HTTP request."),
-    no_json_format: bool = typer.Option(False, "--no-json-format", help="Do not send "
-                                        "response_format (servers that reject it)."),
+    max_retries: int = llm.RETRIES,
+    timeout: float = llm.TIMEOUT,
+    max_tokens: int = llm.MAX_TOKENS,
+    structured_output: str = llm.STRUCTURED_OUTPUT,
+    no_json_format: bool = typer.Option(False, "--no-json-format", help="Send no "
+                                        "response_format at all (the same as "
+                                        "--structured-output prompt)."),
+    progress_every: float = llm.PROGRESS_EVERY,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Ask an LLM which DoesTheDogDie topics each film contains; write them as evidence.
 
     Each answer becomes evidence rows (source llm:<model>, polarity present/absent, topic id,
     the given confidence); topics the model is unsure of stay unknown. Unusable answers are
-    retried, then listed in <out>.failures.jsonl. Responses are cached in --cache.
+    retried, then listed in <out>.failures.jsonl. Responses are cached in --cache. The
+    backend is checked first (reachable, key, model, structured-output mode).
 
     Example: datagen tags llm --model gpt-4o-mini --titles "Alien (1979)" --titles "Up (2009)"
     --out artifacts/llm_evidence.parquet ; then datagen tags build --evidence
@@ -76,14 +81,20 @@ def tags_llm(
         if backend not in ("openai", "anthropic"):
             raise InputError(f"unknown backend {backend!r} (openai or anthropic)",
                              field="--backend")
-        config = BackendConfig(
-            kind=backend, model=model, base_url=base_url, api_key_file=api_key_file,  # type: ignore[arg-type]
-            concurrency=concurrency, requests_per_minute=rpm, tokens_per_minute=tpm,
-            max_retries=max_retries, timeout=timeout, json_response_format=not no_json_format,
-        )
-        options = LlmTaggingOptions(confidence=confidence, workers=max(concurrency, 1) * 2)
+        try:
+            config = BackendConfig(
+                kind=backend, model=model, base_url=base_url, api_key_file=api_key_file,  # type: ignore[arg-type]
+                requests_per_minute=rpm, tokens_per_minute=tpm,
+                **llm.backend_fields(concurrency=concurrency, timeout=timeout,
+                                     retries=max_retries,
+                                     structured_output="prompt" if no_json_format
+                                     else structured_output))
+        except ValueError as exc:
+            raise InputError(" ".join(str(exc).split()), field="--structured-output") from None
+        options = LlmTaggingOptions(confidence=confidence, workers=max(concurrency, 1) * 2,
+                                    max_tokens=max_tokens)
         summary = _run(config, options, titles, limit, out, cache, catalogue_path,
-                       taxonomy_path, show_progress=not as_json)
+                       taxonomy_path, show_progress=not as_json, every=progress_every)
     except DatagenError as exc:
         raise fail(exc) from None
     if as_json:
@@ -102,46 +113,38 @@ def _load_inputs(catalogue_path: Path | None, taxonomy_path: Path | None) -> tup
 
 def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: Path,
          cache_path: Path, catalogue_path: Path | None, taxonomy_path: Path | None,
-         *, show_progress: bool) -> dict[str, Any]:
+         *, show_progress: bool, every: float) -> dict[str, Any]:
     import asyncio
 
     from datagen.llm import CachedBackend, ResponseCache, UsageMeter, make_backend
+    from datagen.llm.preflight import preflight
     from datagen.tags.evidence import write_evidence_file
     from datagen.tags.llm_tagging import select_items, tag_items
 
     if out.suffix not in (".parquet", ".jsonl"):
         raise InputError("evidence files end in .parquet or .jsonl", file=out, field="--out")
-    catalogue, taxonomy = _load_inputs(catalogue_path, taxonomy_path)
-    items = select_items(catalogue, titles, limit)
     meter = UsageMeter()
-    with ResponseCache(cache_path) as cache:
+    with ResponseCache(cache_path) as cache, asyncio.Runner() as loop:
         chat = CachedBackend(make_backend(config, meter=meter), cache)
-        bar, on_done = _progress(len(items), meter, show_progress)
+        try:
+            loop.run(preflight(chat))  # before any input is loaded: a bad URL fails at once
+            catalogue, taxonomy = _load_inputs(catalogue_path, taxonomy_path)
+            items = select_items(catalogue, titles, limit)
+            with LLMProgress("tags llm", meter=meter, enabled=show_progress,
+                             every=every) as shown:
+                shown.update(0, len(items))
 
-        async def run() -> list[ItemOutcome]:
-            try:
-                return await tag_items(chat, items, taxonomy.topics, options, on_done=on_done)
-            finally:
-                await chat.aclose()
+                def on_done(_outcome: ItemOutcome) -> None:
+                    shown.update(shown.done + 1, len(items))
 
-        with bar:
-            outcomes = asyncio.run(run())
+                outcomes = loop.run(tag_items(chat, items, taxonomy.topics, options,
+                                              on_done=on_done))
+        finally:
+            loop.run(chat.aclose())
     evidence = [e for o in outcomes for e in o.evidence]
     write_evidence_file(evidence, out)
     failures_path = _write_failures(outcomes, out)
     return _summary(config, taxonomy, outcomes, evidence, out, failures_path, meter)
-
-
-def _progress(total: int, meter: Any, enabled: bool) -> tuple[Any, Any]:
-    bar = usage_progress("tags llm", enabled=enabled)
-    task = bar.add_task("tags llm", total=total, rate=0.0, usage="")
-
-    def on_done(_outcome: ItemOutcome) -> None:
-        elapsed = bar.tasks[task].elapsed or 1e-9
-        done = bar.tasks[task].completed + 1
-        bar.update(task, advance=1, rate=done / elapsed, usage=usage_text(meter.snapshot()))
-
-    return bar, on_done
 
 
 def _write_failures(outcomes: list[ItemOutcome], out: Path) -> Path | None:

@@ -211,6 +211,8 @@ async def _run_pending(ctx: StageContext, pending: list[PlanEntry], config: Synt
     Results are not kept after their shard is written: memory stays flat.
     """
     collector = _Collector(config, rundir, len(pending), progress, meter)
+    if progress is not None:
+        progress(0, len(pending), None)
     width = min(config.concurrency, len(pending) or 1)
     queue: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=2 * width)
 

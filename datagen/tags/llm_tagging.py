@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from datagen.catalogue.models import Item
 from datagen.catalogue.store import Catalogue
 from datagen.errors import BackendError, InputError
-from datagen.llm.types import ChatBackend, ChatRequest, Message
+from datagen.llm.structured import strict_object
+from datagen.llm.types import ChatBackend, ChatRequest, Message, ResponseSchema
 from datagen.tags.models import Evidence
 from datagen.taxonomy.models import DtddTopic
 
@@ -37,6 +38,7 @@ __all__ = [
     "ItemOutcome",
     "LlmTaggingOptions",
     "TopicAnswer",
+    "answer_schema",
     "build_messages",
     "parse_answer",
     "select_items",
@@ -145,6 +147,14 @@ def build_messages(item: Item, topics: Sequence[DtddTopic]) -> tuple[Message, ..
     return (Message(role="system", content=SYSTEM_PROMPT), Message(role="user", content=user))
 
 
+def answer_schema(topics: Sequence[DtddTopic]) -> ResponseSchema:
+    """The answer's JSON Schema: three lists of the given topic ids (for servers that
+    constrain decoding; :func:`parse_answer` still validates)."""
+    ids = {"type": "array", "items": {"type": "integer", "enum": [t.id for t in topics]}}
+    return ResponseSchema(name="film_topics",
+                          schema=strict_object({"present": ids, "absent": ids, "unsure": ids}))
+
+
 def _json_object(text: str) -> dict[str, object]:
     body = _FENCE.sub("", text.strip())
     start, end = body.find("{"), body.rfind("}")
@@ -230,11 +240,12 @@ async def tag_item(
     """Ask about one film, retrying unusable answers; BackendErrors other than fatal ones
     become a failed outcome."""
     messages = build_messages(item, topics)
+    schema = answer_schema(topics)
     outcome = ItemOutcome(item_id=item.item_id, status="failed")
     for attempt in range(options.max_parse_attempts):
         request = ChatRequest(messages=messages, temperature=options.temperature,
                               max_tokens=options.max_tokens, seed=options.seed + attempt,
-                              json_mode=True)
+                              json_mode=True, response_schema=schema)
         try:
             result = await backend.chat(request)
         except BackendError as exc:
