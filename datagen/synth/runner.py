@@ -31,8 +31,9 @@ from datagen.synth.generate import (
     OfflineGenerator,
     OfflineJudgeAdapter,
 )
-from datagen.synth.pipeline import Outcome, Prepared, StageContext, finish_entry, prepare_entry
+from datagen.synth.pipeline import Outcome, Prepared, StageContext, finish_entry
 from datagen.synth.plan import PlanEntry, make_plan
+from datagen.synth.prefetch import Prefetcher
 from datagen.synth.resources import Resources, load_resources
 from datagen.synth.rundir import RunDir
 from datagen.synth.stats import compute_stats
@@ -200,15 +201,20 @@ class _Collector:
             self.samples, self.rejects = [], []
 
 
+def _uses_model(ctx: StageContext) -> bool:
+    return bool(getattr(ctx.generator, "is_llm", False))
+
+
 async def _run_pending(ctx: StageContext, pending: list[PlanEntry], config: SynthConfig,
                        rundir: RunDir, progress: Progress | None, meter: Any) -> None:
     """Feed the model stages from a queue of prepared entries.
 
     A producer runs the model-free stages (:func:`prepare_entry`: ground truth) a bounded
-    distance ahead of the model calls and yields to the event loop after each entry, so
-    responses are read as they arrive; ``concurrency`` workers take prepared entries and
-    await their calls (the backend's adaptive limiter decides how many are in flight).
-    Results are not kept after their shard is written: memory stays flat.
+    distance ahead of the model calls, in a worker process when a model is called (see
+    :mod:`datagen.synth.prefetch`), so the event loop only sends requests and reads
+    responses; ``concurrency`` workers take prepared entries and await their calls (the
+    backend's adaptive limiter decides how many are in flight). Results are not kept after
+    their shard is written: memory stays flat.
     """
     collector = _Collector(config, rundir, len(pending), progress, meter)
     if progress is not None:
@@ -217,13 +223,12 @@ async def _run_pending(ctx: StageContext, pending: list[PlanEntry], config: Synt
     queue: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=2 * width)
 
     async def produce() -> None:
-        for entry in pending:
-            prepared = prepare_entry(ctx, entry)
+        async for prepared in Prefetcher(ctx, pending,
+                                          use_process=None if _uses_model(ctx) else False):
             if isinstance(prepared, Outcome):
                 collector.add(prepared, generated=False)
             else:
                 await queue.put(prepared)
-            await asyncio.sleep(0)
         for _ in range(width):
             await queue.put(None)
 
