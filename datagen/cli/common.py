@@ -95,6 +95,8 @@ def usage_progress(label: str, *, enabled: bool) -> Any:
 def progress_line(label: str, done: int, total: int, elapsed: float,
                   usage: dict[str, Any] | None) -> str:
     """One log line of progress: done/total, rate, calls, retries, timeouts, concurrency."""
+    if not total and not done:
+        return f"{label}: starting (checking the backend, loading inputs) | elapsed {elapsed:.0f}s"
     rate = done / elapsed if elapsed > 0 else 0.0
     share = f" ({done / total:.0%})" if total else ""
     parts = [f"{label}: {done:,}/{total:,}{share}", f"{rate:.1f}/s"]
@@ -176,10 +178,11 @@ class LLMProgress:
             self._bar.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self._thread is not None:
             self._stop.set()
             self._thread.join(timeout=5)
-            self._line()
+            if exc_type is None:  # a failed run ends with its error line alone
+                self._line()
         else:
             self._bar.__exit__(None, None, None)
