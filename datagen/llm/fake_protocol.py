@@ -251,6 +251,9 @@ class ServerState:
     max_in_flight: int = 0
     by_path: Counter[str] = field(default_factory=Counter)
     faults_served: Counter[str] = field(default_factory=Counter)
+    #: wall-clock time of the first API request and of the last answer (benchmarks)
+    first_at: float = 0.0
+    last_at: float = 0.0
     #: requests per structured-output form ("none" = plain)
     forms: Counter[str] = field(default_factory=Counter)
     #: the newest request bodies (tests check what was sent)
@@ -266,6 +269,8 @@ class ServerState:
 
     def enter(self, path: str) -> None:
         with self._lock:
+            if not self.requests:
+                self.first_at = time.time()
             self.requests += 1
             self.by_path[path] += 1
             self.in_flight += 1
@@ -274,6 +279,7 @@ class ServerState:
     def leave(self) -> None:
         with self._lock:
             self.in_flight -= 1
+            self.last_at = time.time()
 
     def next_fault(self) -> Fault | None:
         with self._lock:
@@ -310,6 +316,7 @@ class ServerState:
                                                                    for m in body["models"]]
             if body.get("reset_stats"):
                 self.requests = self.max_in_flight = 0
+                self.first_at = self.last_at = 0.0
                 self.by_path.clear()
                 self.faults_served.clear()
                 self.forms.clear()
@@ -325,6 +332,7 @@ class ServerState:
                 "latency": self.latency, "jitter": self.jitter,
                 "reject_response_format": self.reject_response_format,
                 "forms": dict(self.forms), "modes": sorted(self.modes),
+                "first_at": self.first_at, "last_at": self.last_at,
                 "enforce": self.enforce, "models": self.models,
                 "process_cpu_s": round(_process_cpu(), 3),
             }
