@@ -3,9 +3,10 @@
 The key is the sha256 of the canonical JSON of (backend name, model, the full request:
 messages, temperature, max_tokens, seed, json_mode, and the response schema when set). The
 base URL is deliberately not part of it, so the same model served from another host reuses
-its answers. Each write is its own committed transaction in WAL mode, so a process killed
-with SIGKILL loses at most the answer it was writing and never corrupts the file. Several
-processes may share one file.
+its answers. Each ``put`` / ``put_many`` is a committed transaction in WAL mode, so a
+process killed with SIGKILL loses at most what it was writing and never corrupts the file.
+:class:`CachedBackend` writes from a background thread (the event loop never waits on
+SQLite). Several processes may share one file.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import queue
 import sqlite3
 import threading
 import time
@@ -43,12 +45,26 @@ CREATE TABLE IF NOT EXISTS notes (
 """
 
 
+def _request_data(request: ChatRequest) -> dict[str, object]:
+    """``request.model_dump(mode="json", by_alias=True)``, built by hand (a fifth of the
+    cost: this runs once per call), minus ``response_schema`` when it is None, so keys of
+    schema-less requests stay what they were before schemas existed."""
+    data: dict[str, object] = {
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "temperature": request.temperature, "max_tokens": request.max_tokens,
+        "seed": request.seed, "json_mode": request.json_mode,
+    }
+    schema = request.response_schema
+    if schema is not None:
+        data["response_schema"] = {"name": schema.name, "schema": schema.schema_,
+                                   "strict": schema.strict}
+    return data
+
+
 def cache_key(backend: str, model: str, request: ChatRequest) -> str:
     """sha256 hex of the canonical JSON of what determines a completion."""
-    dumped = request.model_dump(mode="json", by_alias=True)
-    if dumped.get("response_schema") is None:
-        dumped.pop("response_schema", None)  # keys of schema-less requests stay as they were
-    payload = {"v": KEY_VERSION, "backend": backend, "model": model, "request": dumped}
+    payload = {"v": KEY_VERSION, "backend": backend, "model": model,
+               "request": _request_data(request)}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -73,13 +89,25 @@ class ResponseCache:
         return ChatResult.model_validate_json(row[0]) if row else None
 
     def put(self, key: str, result: ChatResult) -> None:
-        data = result.model_copy(update={"cached": False}).model_dump_json()
+        """Store one answer, committed before this returns."""
+        self.put_many([(key, result)])
+
+    def put_many(self, items: list[tuple[str, ChatResult]]) -> None:
+        """Store answers in one committed transaction (cheaper per answer than ``put``)."""
+        now = time.time()
+        rows = [(key, r.backend, r.model, now,
+                 (r.model_copy(update={"cached": False}) if r.cached else r).model_dump_json())
+                for key, r in items]
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO responses (key, backend, model, created, result) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key, result.backend, result.model, time.time(), data),
-            )
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO responses (key, backend, model, created, result) "
+                    "VALUES (?, ?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def note(self, key: str) -> str | None:
         """A remembered fact (see :meth:`remember`), or None."""
@@ -114,10 +142,66 @@ class ResponseCache:
         self.close()
 
 
+class _Writer:
+    """Stores answers from a background thread, so the event loop never waits on SQLite.
+
+    Answers queued but not yet written are served from memory; ``close`` writes the rest.
+    Batches are one transaction each. A process killed with SIGKILL loses the answers of the
+    last few milliseconds at most (their entries were not finished either, so a resume asks
+    for them again).
+    """
+
+    def __init__(self, cache: ResponseCache) -> None:
+        self.cache = cache
+        self.pending: dict[str, ChatResult] = {}
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def put(self, key: str, result: ChatResult) -> None:
+        with self._lock:
+            self.pending[key] = result
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True,
+                                            name="llm-cache-writer")
+            self._thread.start()
+        self._queue.put(key)
+
+    def get(self, key: str) -> ChatResult | None:
+        with self._lock:
+            return self.pending.get(key)
+
+    def _run(self) -> None:
+        while True:
+            keys = [self._queue.get()]
+            while not self._queue.empty() and len(keys) < 256:
+                keys.append(self._queue.get())
+            stop = None in keys
+            with self._lock:
+                items = [(k, self.pending[k]) for k in keys if k is not None and
+                         k in self.pending]
+            if items:
+                self.cache.put_many(items)
+                with self._lock:
+                    for k, r in items:
+                        if self.pending.get(k) is r:
+                            del self.pending[k]
+            if stop:
+                return
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+
 class CachedBackend:
     """Wraps a backend: answers from the cache when it can, else calls and stores.
 
     Identical requests in flight at the same time share one call. Failures are not cached.
+    Answers are stored by a background thread (:class:`_Writer`); :meth:`aclose` (or
+    :meth:`flush`) waits for every answer to be written.
     """
 
     def __init__(
@@ -131,13 +215,14 @@ class CachedBackend:
         inner_meter = getattr(backend, "meter", None)
         self.meter = meter if meter is not None else inner_meter or UsageMeter()
         self._pending: dict[str, asyncio.Future[ChatResult]] = {}
+        self._writer = _Writer(cache)
 
     def key(self, request: ChatRequest) -> str:
         return cache_key(self.name, self.model, request)
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         key = self.key(request)
-        hit = self.cache.get(key)
+        hit = self._writer.get(key) or self.cache.get(key)
         if hit is not None:
             hit = hit.model_copy(update={"cached": True})
             self.meter.record_cache_hit(hit)
@@ -163,9 +248,14 @@ class CachedBackend:
         finally:
             if self._pending.get(key) is future:
                 del self._pending[key]
-        self.cache.put(key, result)
+        self._writer.put(key, result)
         future.set_result(result)
         return result
 
+    def flush(self) -> None:
+        """Write every answer still queued (blocks until they are committed)."""
+        self._writer.close()
+
     async def aclose(self) -> None:
+        await asyncio.to_thread(self.flush)
         await self.backend.aclose()

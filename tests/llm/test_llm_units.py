@@ -76,3 +76,20 @@ def test_cache_key_covers_every_parameter():
         cache_key("openai", "m", _req(json_mode=True)),
     ]
     assert len({base, *variants}) == len(variants) + 1
+
+
+def test_cache_key_is_the_canonical_dump_of_the_request():
+    import hashlib
+    import json
+
+    from datagen.llm import ResponseSchema
+    from datagen.llm.cache import KEY_VERSION
+
+    schema = ResponseSchema(name="s", schema={"type": "object", "properties": {}})
+    for request in (_req(), _req(seed=3, json_mode=True), _req(response_schema=schema)):
+        dumped = request.model_dump(mode="json", by_alias=True)
+        if dumped["response_schema"] is None:
+            del dumped["response_schema"]
+        payload = {"v": KEY_VERSION, "backend": "openai", "model": "m", "request": dumped}
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert cache_key("openai", "m", request) == hashlib.sha256(text.encode()).hexdigest()
