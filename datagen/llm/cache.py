@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import queue
 import sqlite3
 import threading
 import time
@@ -66,7 +65,12 @@ def cache_key(backend: str, model: str, request: ChatRequest) -> str:
     payload = {"v": KEY_VERSION, "backend": backend, "model": model,
                "request": _request_data(request)}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    data, digest = canonical.encode("utf-8"), hashlib.sha256()
+    # pieces under 2 KiB: hashlib releases the GIL for larger ones, and taking it back from
+    # the run's other threads costs more than hashing a prompt
+    for start in range(0, len(data), 2000):
+        digest.update(data[start:start + 2000])
+    return digest.hexdigest()
 
 
 class ResponseCache:
@@ -82,6 +86,12 @@ class ResponseCache:
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes
         self._db.execute(_SCHEMA)
         self._db.execute(_NOTES)
+        #: writes go through their own connection: in WAL mode a reader never waits for a
+        #: writer's commit, so lookups from the event loop do not queue behind a batch
+        self._write_lock = threading.Lock()
+        self._wdb = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0,
+                                    isolation_level=None)
+        self._wdb.execute("PRAGMA synchronous=NORMAL")
 
     def get(self, key: str) -> ChatResult | None:
         with self._lock:
@@ -98,16 +108,16 @@ class ResponseCache:
         rows = [(key, r.backend, r.model, now,
                  (r.model_copy(update={"cached": False}) if r.cached else r).model_dump_json())
                 for key, r in items]
-        with self._lock:
-            self._db.execute("BEGIN")
+        with self._write_lock:
+            self._wdb.execute("BEGIN")
             try:
-                self._db.executemany(
+                self._wdb.executemany(
                     "INSERT OR REPLACE INTO responses (key, backend, model, created, result) "
                     "VALUES (?, ?, ?, ?, ?)", rows)
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._wdb.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            self._wdb.execute("COMMIT")
 
     def note(self, key: str) -> str | None:
         """A remembered fact (see :meth:`remember`), or None."""
@@ -132,6 +142,8 @@ class ResponseCache:
         return row is not None
 
     def close(self) -> None:
+        with self._write_lock:
+            self._wdb.close()
         with self._lock:
             self._db.close()
 
@@ -142,56 +154,63 @@ class ResponseCache:
         self.close()
 
 
+#: seconds between two batches of the cache writer
+_BATCH_WAIT = 0.05
+
+
 class _Writer:
     """Stores answers from a background thread, so the event loop never waits on SQLite.
 
-    Answers queued but not yet written are served from memory; ``close`` writes the rest.
-    Batches are one transaction each. A process killed with SIGKILL loses the answers of the
-    last few milliseconds at most (their entries were not finished either, so a resume asks
-    for them again).
+    The thread wakes every :data:`_BATCH_WAIT` seconds and writes what was queued in one
+    transaction; queuing only appends to a list, so it never wakes the thread (a woken
+    thread would take the GIL from the event loop). Answers queued but not yet written are
+    served from memory; ``close`` writes the rest. A process killed with SIGKILL loses the
+    answers of the last ~50 ms at most (their entries were not finished either, so a resume
+    asks for them again).
     """
 
     def __init__(self, cache: ResponseCache) -> None:
         self.cache = cache
         self.pending: dict[str, ChatResult] = {}
-        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._queued: list[str] = []
         self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def put(self, key: str, result: ChatResult) -> None:
         with self._lock:
             self.pending[key] = result
+            self._queued.append(key)
         if self._thread is None:
+            self._stop.clear()
             self._thread = threading.Thread(target=self._run, daemon=True,
                                             name="llm-cache-writer")
             self._thread.start()
-        self._queue.put(key)
 
     def get(self, key: str) -> ChatResult | None:
         with self._lock:
             return self.pending.get(key)
 
+    def _write(self) -> None:
+        with self._lock:
+            keys, self._queued = self._queued, []
+            items = [(k, self.pending[k]) for k in keys if k in self.pending]
+        if not items:
+            return
+        self.cache.put_many(items)
+        with self._lock:
+            for k, r in items:
+                if self.pending.get(k) is r:
+                    del self.pending[k]
+
     def _run(self) -> None:
-        while True:
-            keys = [self._queue.get()]
-            while not self._queue.empty() and len(keys) < 256:
-                keys.append(self._queue.get())
-            stop = None in keys
-            with self._lock:
-                items = [(k, self.pending[k]) for k in keys if k is not None and
-                         k in self.pending]
-            if items:
-                self.cache.put_many(items)
-                with self._lock:
-                    for k, r in items:
-                        if self.pending.get(k) is r:
-                            del self.pending[k]
-            if stop:
-                return
+        while not self._stop.wait(_BATCH_WAIT):
+            self._write()
+        self._write()
 
     def close(self) -> None:
         if self._thread is not None:
-            self._queue.put(None)
+            self._stop.set()
             self._thread.join()
             self._thread = None
 
