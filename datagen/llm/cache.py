@@ -6,7 +6,8 @@ base URL is deliberately not part of it, so the same model served from another h
 its answers. Each ``put`` / ``put_many`` is a committed transaction in WAL mode, so a
 process killed with SIGKILL loses at most what it was writing and never corrupts the file.
 :class:`CachedBackend` writes from a background thread (the event loop never waits on
-SQLite). Several processes may share one file.
+SQLite) and reads the stored keys once, so a miss costs no query. Several processes may
+share one file (a backend does not see answers another process stores while it runs).
 """
 
 from __future__ import annotations
@@ -132,6 +133,11 @@ class ResponseCache:
             self._db.execute("INSERT OR REPLACE INTO notes (key, created, value) "
                              "VALUES (?, ?, ?)", (key, time.time(), value))
 
+    def keys(self) -> set[str]:
+        """Every stored key (CachedBackend answers misses from this set, without a query)."""
+        with self._lock:
+            return {str(row[0]) for row in self._db.execute("SELECT key FROM responses")}
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0])
@@ -235,13 +241,18 @@ class CachedBackend:
         self.meter = meter if meter is not None else inner_meter or UsageMeter()
         self._pending: dict[str, asyncio.Future[ChatResult]] = {}
         self._writer = _Writer(cache)
+        #: keys stored when the backend was made, plus its own answers: a miss costs no
+        #: query (answers another process stores meanwhile are not seen by this one)
+        self._known: set[str] | None = None
 
     def key(self, request: ChatRequest) -> str:
         return cache_key(self.name, self.model, request)
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         key = self.key(request)
-        hit = self._writer.get(key) or self.cache.get(key)
+        if self._known is None:
+            self._known = self.cache.keys()
+        hit = self._writer.get(key) or (self.cache.get(key) if key in self._known else None)
         if hit is not None:
             hit = hit.model_copy(update={"cached": True})
             self.meter.record_cache_hit(hit)
@@ -268,6 +279,7 @@ class CachedBackend:
             if self._pending.get(key) is future:
                 del self._pending[key]
         self._writer.put(key, result)
+        self._known.add(key)
         future.set_result(result)
         return result
 
