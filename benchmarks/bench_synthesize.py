@@ -61,19 +61,22 @@ def bench_offline(n: int, folder: Path) -> dict[str, float]:
 
 
 def _run_child(cmd: list[str], srv: Any, cwd: Path) -> dict[str, float]:
-    """Run one client process against ``srv``; server-side rate, child CPU / RSS / start."""
+    """Run one client process against ``srv``: the rate the server saw, and the child's own
+    CPU, peak RSS (the largest of its processes) and time from launch to its first request."""
     srv.control(reset_stats=True)
-    cpu0, _ = _children()
     launched = time.time()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[:3]} failed: {proc.stderr[-2000:]}")
-    cpu1, rss_kb = _children()
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{cmd[:3]} failed: {err.read()[-2000:]}")
     stats = srv.stats()
     span = max(1e-9, stats["last_at"] - stats["first_at"])
     return {"calls": stats["requests"], "rate": stats["requests"] / span,
-            "cpu_s": cpu1 - cpu0, "start_s": stats["first_at"] - launched,
-            "rss_mib": rss_kb / 1024, "max_in_flight": stats["max_in_flight"]}
+            "cpu_s": usage.ru_utime + usage.ru_stime, "start_s": stats["first_at"] - launched,
+            "rss_mib": usage.ru_maxrss / 1024, "max_in_flight": stats["max_in_flight"]}
 
 
 def _prompts(n: int, folder: Path) -> Path:

@@ -69,7 +69,7 @@ PROBE_REQUEST = ChatRequest(
     messages=(Message(role="system", content="You are a terse assistant."),
               Message(role="user", content='Reply with the JSON object {"colour": "blue"} '
                       "and nothing else.")),
-    temperature=0.0, max_tokens=48, seed=0, json_mode=True,
+    temperature=0.0, max_tokens=128, seed=0, json_mode=True,
     response_schema=ResponseSchema(name="structured_probe", schema=_PROBE_SCHEMA),
 )
 
