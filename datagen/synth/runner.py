@@ -331,7 +331,7 @@ def _run(config: SynthConfig, res: Resources, progress: Progress | None, started
     stats = compute_stats(samples, rejects, planned=len(plan), labels=labels,
                           duration_s=time.perf_counter() - started,
                           prices=(config.price_input_per_mtok, config.price_output_per_mtok),
-                          usage=meter.snapshot() if meter else None)
+                          usage=meter.snapshot() if meter and chats.all else None)
     stats["structured_output"] = {c["backend"] + "/" + c["model"]: c["structured_output"]
                                   for c in checks}
     rundir.write_json("stats.json", stats)

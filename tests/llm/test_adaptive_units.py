@@ -82,7 +82,7 @@ def test_failure_guard_trips_at_the_threshold_and_stays_tripped():
     guard.success()
     guard.failure(BackendError("a"))
     guard.failure(BackendError("b"))
-    with pytest.raises(RunAbortedError, match="3 LLM requests in a row failed.*last error: c"):
+    with pytest.raises(RunAbortedError, match=r"3 LLM requests in a row failed.*last error: c"):
         guard.failure(BackendError("c"))
     with pytest.raises(RunAbortedError, match="http://x/v1"):
         guard.check()

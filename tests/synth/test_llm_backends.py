@@ -91,7 +91,7 @@ def test_a_backend_failing_in_a_row_stops_the_run_with_the_cause(tmp_path, resou
         srv.set_faults(["500:10000"])
         cfg = _config(tmp_path, srv.openai_base_url, n=60, retries=0, concurrency=2,
                       max_failure_rate=1.0, structured_output="json_schema")
-        with pytest.raises(RunAbortedError, match="10 LLM requests in a row failed.*HTTP 500"):
+        with pytest.raises(RunAbortedError, match=r"10 LLM requests in a row failed.*HTTP 500"):
             synthesize(cfg, resources=resources)
         sent = srv.stats()["requests"]
     assert sent < 20  # stopped, instead of failing all 60 entries one by one
