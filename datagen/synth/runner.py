@@ -18,6 +18,7 @@ import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,6 +168,10 @@ class _Collector:
         self.samples: list[Any] = []
         self.rejects: list[Any] = []
         self.done = self.failures = self.generated = 0
+        #: shards are written by one thread, in order, so the event loop never stalls on
+        #: building and writing a shard (~0.1 s each) while responses wait
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shard-writer")
+        self._writes: list[Future[str]] = []
 
     def add(self, outcome: Outcome, *, generated: bool = True) -> None:
         self.done += 1
@@ -197,8 +202,22 @@ class _Collector:
 
     def flush(self) -> None:
         if self.samples or self.rejects:
-            self.rundir.write_shard(self.samples, self.rejects)
+            self._writes.append(self._writer.submit(self.rundir.write_shard, self.samples,
+                                                    self.rejects))
             self.samples, self.rejects = [], []
+        for future in [f for f in self._writes if f.done()]:
+            self._writes.remove(future)
+            future.result()  # a failed write stops the run here
+
+    def close(self) -> None:
+        """Write what is buffered and wait until every shard is on disk."""
+        try:
+            self.flush()
+            for future in self._writes:
+                future.result()
+        finally:
+            self._writes.clear()
+            self._writer.shutdown(wait=True)
 
 
 def _uses_model(ctx: StageContext) -> bool:
@@ -244,7 +263,7 @@ async def _run_pending(ctx: StageContext, pending: list[PlanEntry], config: Synt
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        collector.flush()
+        collector.close()
     collector.check_all_failed()
 
 
