@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from datagen.errors import BackendError
-from datagen.llm.types import ChatBackend, ChatRequest, ChatResult
+from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message, ResponseSchema
 from datagen.records.sample import Generation
 from datagen.synth.offline import COMPOSER_MODEL, OfflineJudge, compose_dialogue
 from datagen.synth.plan import PlanEntry
@@ -93,10 +93,22 @@ class LLMGenerator:
         self.prompt_version = prompt_version
         self.temperature = temperature
         self.max_tokens = max_tokens
+        #: request parts built ahead (by the runner's prefetch worker), by sample id
+        self._primed: dict[str, tuple[tuple[Message, ...], ResponseSchema | None]] = {}
+
+    def request_parts(self, entry: PlanEntry) -> tuple[tuple[Message, ...], ResponseSchema | None]:
+        """The prompt and the answer schema of ``entry`` (pure: may run in another process)."""
+        return build_dialogue_messages(entry, self.prompt_version), \
+            dialogue_schema(entry, self.prompt_version)
+
+    def prime(self, sample_id: str,
+              parts: tuple[tuple[Message, ...], ResponseSchema | None]) -> None:
+        """Use ``parts`` (from :meth:`request_parts`, built elsewhere) for that entry."""
+        self._primed[sample_id] = parts
 
     async def generate(self, entry: PlanEntry) -> GenOutcome:
-        messages = build_dialogue_messages(entry, self.prompt_version)
-        schema = dialogue_schema(entry, self.prompt_version)
+        primed = self._primed.pop(entry.sample_id, None)
+        messages, schema = primed if primed is not None else self.request_parts(entry)
         gen = Generation(backend=self.backend, model=self.model, is_llm=True,
                          prompt_version=self.prompt_version, temperature=self.temperature,
                          seed=entry.rng_seed, attempts=0, cached=True)

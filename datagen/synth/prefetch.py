@@ -5,9 +5,10 @@ per entry and needs no model. Computed in the event loop, it starves the pipe: w
 runs, no response is read and no request is sent. :class:`Prefetcher` runs
 :func:`~datagen.synth.pipeline.prepare_entry` in one forked worker process, which inherits
 the run's inputs (graph, tags, catalogue) copy-on-write instead of pickling them, and streams
-the results back in chunks a bounded distance ahead of the calls; the event loop only feeds
-requests. Where ``fork`` is not available, or for runs too small to repay a process, the
-entries are prepared in the loop, yielding after each one.
+the results back in chunks a bounded distance ahead of the calls, with each entry's prompt
+and answer schema (the generator's ``request_parts``); the event loop only feeds requests.
+Where ``fork`` is not available, or for runs too small to repay a process, the entries are
+prepared in the loop, yielding after each one.
 """
 
 from __future__ import annotations
@@ -35,9 +36,18 @@ MIN_ENTRIES = 128
 _CONTEXT: StageContext | None = None
 
 
-def _prepare_chunk(entries: Sequence[PlanEntry]) -> list[Prepared | Outcome]:
+def _prepare_chunk(entries: Sequence[PlanEntry]) -> list[tuple[Prepared | Outcome, Any]]:
+    """Each entry prepared, with its request parts when it goes on to a model (the
+    generator's ``request_parts``: prompt and schema, built here rather than in the loop)."""
     assert _CONTEXT is not None, "the prefetch worker was not forked from a runner"
-    return [prepare_entry(_CONTEXT, entry) for entry in entries]
+    parts_of = getattr(_CONTEXT.generator, "request_parts", None)
+    out: list[tuple[Prepared | Outcome, Any]] = []
+    for entry in entries:
+        prepared = prepare_entry(_CONTEXT, entry)
+        parts = parts_of(entry) if parts_of is not None and isinstance(prepared, Prepared) \
+            else None
+        out.append((prepared, parts))
+    return out
 
 
 class Prefetcher:
@@ -72,7 +82,10 @@ class Prefetcher:
             while chunks or waiting:
                 while chunks and len(waiting) < AHEAD:
                     waiting.append(loop.run_in_executor(pool, _prepare_chunk, chunks.popleft()))
-                for item in await waiting.popleft():
+                prime = getattr(self.ctx.generator, "prime", None)
+                for item, parts in await waiting.popleft():
+                    if parts is not None and prime is not None:
+                        prime(item.entry.sample_id, parts)
                     yield item
         finally:
             _CONTEXT = None

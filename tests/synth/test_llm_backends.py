@@ -95,3 +95,29 @@ def test_a_backend_failing_in_a_row_stops_the_run_with_the_cause(tmp_path, resou
             synthesize(cfg, resources=resources)
         sent = srv.stats()["requests"]
     assert sent < 20  # stopped, instead of failing all 60 entries one by one
+
+
+def test_prefetch_worker_process_gives_the_same_run_as_the_event_loop(tmp_path, resources,
+                                                                      monkeypatch):
+    import datagen.synth.prefetch as prefetch
+
+    tables, modes = {}, []
+    original = prefetch.Prefetcher.__init__
+
+    def recording(self, *args, **kw):
+        original(self, *args, **kw)
+        modes.append(self.use_process)
+
+    monkeypatch.setattr(prefetch.Prefetcher, "__init__", recording)
+    with FakeLLMServer(responder=respond) as srv:
+        for name, min_entries in (("loop", 10_000), ("worker", 1)):
+            monkeypatch.setattr(prefetch, "MIN_ENTRIES", min_entries)
+            monkeypatch.setattr(prefetch, "CHUNK", 4)
+            cfg = _config(tmp_path, srv.openai_base_url, n=24, no_cache=True,
+                          run_dir=tmp_path / name)
+            synthesize(cfg, resources=resources)
+            tables[name] = read_parquet(tmp_path / name / "samples.parquet", SAMPLE_SCHEMA)
+    assert modes == [False, True]
+    loop, worker = (table_to_samples(tables[k]) for k in ("loop", "worker"))
+    assert loop and [s.model_dump(exclude={"generation"}) for s in loop] == \
+        [s.model_dump(exclude={"generation"}) for s in worker]
