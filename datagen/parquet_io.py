@@ -74,8 +74,8 @@ def read_parquet(path: str | Path, schema: pa.Schema | None = None) -> pa.Table:
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=path)
-    try:
-        table = pq.read_table(path)
+    try:  # one file: ParquetFile skips read_table's dataset layer (0.3 s of imports)
+        table = pq.read_table(path) if path.is_dir() else pq.ParquetFile(path).read()
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"not a readable Parquet file ({exc})", file=path) from exc
     if schema is None:

@@ -8,23 +8,11 @@ from typing import Any
 
 import typer
 
-from datagen.cli.common import console, fail, usage_progress, usage_text
+from datagen.cli import llm_options as llm
+from datagen.cli.common import LLMProgress, console, fail
 from datagen.errors import ConfigError, DatagenError
 
 __all__ = ["synthesize"]
-
-def _progress(enabled: bool) -> tuple[Any, Any]:
-    bar = usage_progress("synthesize", enabled=enabled)
-    state: dict[str, Any] = {"task": None}
-
-    def update(done: int, total: int, usage: dict[str, Any] | None) -> None:
-        if state["task"] is None:
-            state["task"] = bar.add_task("synthesize", total=total, rate=0.0, usage="")
-        task = bar.tasks[state["task"]]
-        elapsed = task.elapsed or 1e-9
-        bar.update(state["task"], completed=done, rate=done / elapsed, usage=usage_text(usage))
-
-    return bar, update
 
 
 def _summary(stats: dict[str, Any], run_dir: Path, skipped: int) -> None:
@@ -80,7 +68,11 @@ def synthesize(
     gt_max: int = typer.Option(10, help="Ground-truth items kept per sample."),
     candidate_pool: int = typer.Option(
         200, help="Graph-nearest candidates checked per user (scan stops at --gt-max safe)."),
-    concurrency: int = typer.Option(16, help="Entries in flight at once."),
+    concurrency: int = llm.CONCURRENCY,
+    timeout: float = llm.TIMEOUT,
+    max_tokens: int = llm.MAX_TOKENS,
+    retries: int = llm.RETRIES,
+    structured_output: str = llm.STRUCTURED_OUTPUT,
     shard_size: int = typer.Option(256, help="Finished entries per shard (resume unit)."),
     max_failure_rate: float = typer.Option(0.5, help="Abort above this generation failure "
                                            "rate (shards are kept)."),
@@ -101,7 +93,8 @@ def synthesize(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not cache LLM responses."),
     price_in: float = typer.Option(0.0, help="USD per 1M input tokens (for stats)."),
     price_out: float = typer.Option(0.0, help="USD per 1M output tokens (for stats)."),
-    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress display."),
+    progress_every: float = llm.PROGRESS_EVERY,
     json_out: bool = typer.Option(False, "--json", help="Print stats.json to stdout."),
 ) -> None:
     """Synthesize SafeRec dialogues: implicit cues, safe ground truth, verification.
@@ -117,11 +110,14 @@ def synthesize(
       datagen synthesize --backend openai --model gpt-4o-mini --n 2000 --concurrency 32
 
       datagen synthesize --backend openai --base-url http://127.0.0.1:8000/v1 --model M
+      --concurrency 1 --timeout 600   (a local server answering one request at a time)
 
       datagen synthesize --seed-source redial --seed-file data/redial/test_data.jsonl
 
       datagen synthesize --resume   (continue a killed run with the same options)
 
+    LLM backends are checked before any work (reachable, key, model, structured-output
+    mode: see --structured-output); the mode is recorded in manifest.json and stats.json.
     Keys come from OPENAI_API_KEY / ANTHROPIC_API_KEY and never reach the run folder.
     """
     from pydantic import ValidationError
@@ -142,7 +138,9 @@ def synthesize(
                 backend=backend, model=model, base_url=base_url, judge_backend=judge_backend,
                 judge_model=judge_model, temperature=temperature, unknown_policy=unknown_policy,
                 gt_min=gt_min, gt_max=gt_max, candidate_pool=candidate_pool,
-                concurrency=concurrency, shard_size=shard_size, max_failure_rate=max_failure_rate,
+                concurrency=concurrency, timeout=timeout, max_tokens=max_tokens, retries=retries,
+                structured_output=structured_output,
+                shard_size=shard_size, max_failure_rate=max_failure_rate,
                 drop_failed=drop_failed, run_dir=run_dir, resume=resume, overwrite=overwrite,
                 taxonomy_path=taxonomy, catalogue_path=catalogue, tags_path=tags,
                 graph_path=graph, cache_path=cache, no_cache=no_cache,
@@ -152,9 +150,12 @@ def synthesize(
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "options"
             raise ConfigError(f"invalid option {where}: {first['msg']}") from None
-        bar, update = _progress(not no_progress and not json_out)
-        with bar:
-            result = run(config, progress=update)
+        from datagen.llm import UsageMeter
+
+        meter = UsageMeter()
+        with LLMProgress("synthesize", meter=meter, enabled=not no_progress and not json_out,
+                         every=progress_every) as shown:
+            result = run(config, progress=shown.update, meter=meter)
     except DatagenError as exc:
         raise fail(exc) from None
     if json_out:

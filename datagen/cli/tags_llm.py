@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from datagen.cli.common import console, fail, usage_progress, usage_text
+from datagen.cli import llm_options as llm
+from datagen.cli.common import LLMProgress, console, fail
 from datagen.errors import DatagenError, InputError
 
 if TYPE_CHECKING:
@@ -50,14 +51,18 @@ def tags_llm(
                                               "topics are asked about. Default: embedded."),
     confidence: float = typer.Option(0.7, "--confidence", min=0.0, max=1.0,
                                      help="Confidence given to each LLM answer."),
-    concurrency: int = typer.Option(16, "--concurrency", min=1, help="Requests in flight."),
+    concurrency: int = llm.CONCURRENCY,
     rpm: float | None = typer.Option(None, "--rpm", help="Requests-per-minute limit."),
     tpm: float | None = typer.Option(None, "--tpm", help="Tokens-per-minute limit."),
-    max_retries: int = typer.Option(6, "--max-retries", min=0,
-                                    help="Retries on 429 / 5xx / timeouts per request."),
-    timeout: float = typer.Option(60.0, "--timeout", help="Seconds per HTTP request."),
-    no_json_format: bool = typer.Option(False, "--no-json-format", help="Do not send "
-                                        "response_format (servers that reject it)."),
+    max_retries: int = llm.RETRIES,
+    timeout: float = llm.TIMEOUT,
+    max_tokens: int = typer.Option(1500, "--max-tokens", min=16, help="Most tokens per "
+                                   "answer (one answer covers every trait of the taxonomy)."),
+    structured_output: str = llm.STRUCTURED_OUTPUT,
+    no_json_format: bool = typer.Option(False, "--no-json-format", help="Send no "
+                                        "response_format at all (the same as "
+                                        "--structured-output prompt)."),
+    progress_every: float = llm.PROGRESS_EVERY,
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     batch: bool = typer.Option(False, "--batch", help="Send through the provider's batch API "
                                "(OpenAI Batch / Anthropic Message Batches: ~half price, results "
@@ -106,20 +111,25 @@ def tags_llm(
         if backend not in ("openai", "anthropic"):
             raise InputError(f"unknown backend {backend!r} (openai or anthropic)",
                              field="--backend")
-        config = BackendConfig(
-            kind=backend, model=model, base_url=base_url, api_key_file=api_key_file,  # type: ignore[arg-type]
-            concurrency=concurrency, requests_per_minute=rpm, tokens_per_minute=tpm,
-            max_retries=max_retries, timeout=timeout, json_response_format=not no_json_format,
-        )
+        try:
+            config = BackendConfig(
+                kind=backend, model=model, base_url=base_url, api_key_file=api_key_file,  # type: ignore[arg-type]
+                requests_per_minute=rpm, tokens_per_minute=tpm,
+                **llm.backend_fields(concurrency=concurrency, timeout=timeout,
+                                     retries=max_retries,
+                                     structured_output="prompt" if no_json_format
+                                     else structured_output))
+        except ValueError as exc:
+            raise InputError(" ".join(str(exc).split()), field="--structured-output") from None
         options = LlmTaggingOptions(confidence=confidence, workers=max(concurrency, 1) * 2,
                                     absent_confidence=absent_confidence,
-                                    use_schema=not no_schema)
+                                    use_schema=not no_schema, max_tokens=max_tokens)
         mode = "prompt" if show_prompt_flag else "dry" if dry_run else "batch" if batch else "live"
         batching = BatchOptions(poll_interval=poll_interval, max_tries=batch_tries,
                                 chunk_size=batch_size, wait=not no_wait)
         summary = _run(config, options, titles, limit, out, cache, catalogue_path,
                        taxonomy_path, show_progress=not as_json, mode=mode,
-                       batching=(batching, batch_store))
+                       batching=(batching, batch_store), every=progress_every)
     except DatagenError as exc:
         raise fail(exc) from None
     if mode == "prompt":
@@ -145,7 +155,8 @@ def _load_inputs(catalogue_path: Path | None, taxonomy_path: Path | None) -> tup
 def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: Path,
          cache_path: Path, catalogue_path: Path | None, taxonomy_path: Path | None,
          *, show_progress: bool, mode: str = "live",
-         batching: tuple[Any, Path | None] | None = None) -> dict[str, Any]:
+         batching: tuple[Any, Path | None] | None = None,
+         every: float = 5.0) -> dict[str, Any]:
     from datagen.cli import tags_llm_batch as paths
     from datagen.llm import UsageMeter
     from datagen.tags.evidence import write_evidence_file
@@ -167,7 +178,7 @@ def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: P
                                           batching[0], meter, quiet=not show_progress)
     else:
         outcomes = _run_live(config, options, items, taxonomy, cache_path, meter,
-                             show_progress)
+                             show_progress, every)
     evidence = outcomes_frame(outcomes)
     write_evidence_file(evidence, out)
     failures_path = _write_failures(outcomes, out)
@@ -175,36 +186,29 @@ def _run(config: Any, options: Any, titles: list[str], limit: int | None, out: P
 
 
 def _run_live(config: Any, options: Any, items: list[Any], taxonomy: Any, cache_path: Path,
-              meter: Any, show_progress: bool) -> list[ItemOutcome]:
+              meter: Any, show_progress: bool, every: float) -> list[ItemOutcome]:
+    """Live calls: the backend is checked first (reachable, key, model, structured-output
+    mode), then every film goes through the LLM layer's adaptive limiter."""
     import asyncio
 
     from datagen.llm import CachedBackend, ResponseCache, make_backend
+    from datagen.llm.preflight import preflight
     from datagen.tags.llm_tagging import tag_items
 
-    with ResponseCache(cache_path) as cache:
+    with ResponseCache(cache_path) as cache, asyncio.Runner() as loop:
         chat = CachedBackend(make_backend(config, meter=meter), cache)
-        bar, on_done = _progress(len(items), meter, show_progress)
+        try:
+            loop.run(preflight(chat))
+            with LLMProgress("tags llm", meter=meter, enabled=show_progress,
+                             every=every) as shown:
+                shown.update(0, len(items))
 
-        async def run() -> list[ItemOutcome]:
-            try:
-                return await tag_items(chat, items, taxonomy, options, on_done=on_done)
-            finally:
-                await chat.aclose()
+                def on_done(_outcome: ItemOutcome) -> None:
+                    shown.update(shown.done + 1, len(items))
 
-        with bar:
-            return asyncio.run(run())
-
-
-def _progress(total: int, meter: Any, enabled: bool) -> tuple[Any, Any]:
-    bar = usage_progress("tags llm", enabled=enabled)
-    task = bar.add_task("tags llm", total=total, rate=0.0, usage="")
-
-    def on_done(_outcome: ItemOutcome) -> None:
-        elapsed = bar.tasks[task].elapsed or 1e-9
-        done = bar.tasks[task].completed + 1
-        bar.update(task, advance=1, rate=done / elapsed, usage=usage_text(meter.snapshot()))
-
-    return bar, on_done
+                return loop.run(tag_items(chat, items, taxonomy, options, on_done=on_done))
+        finally:
+            loop.run(chat.aclose())
 
 
 def _write_failures(outcomes: list[ItemOutcome], out: Path) -> Path | None:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from datagen.errors import ConfigError
 
@@ -103,10 +103,37 @@ class BackendConfig(BaseModel):
     json_prefill: bool = True
     #: OpenAI reasoning models want ``max_completion_tokens`` instead of ``max_tokens``
     max_tokens_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
+    #: how a request's JSON Schema is sent (:mod:`datagen.llm.structured`); "auto" probes an
+    #: OpenAI-compatible server once for the strongest mode it enforces, and uses a forced
+    #: tool call with Anthropic
+    structured_output: Literal["auto", "json_schema", "json_object_schema", "json_object",
+                               "prompt", "tool"] = "auto"
+    #: AIMD: halve the in-flight limit on timeouts / 429 / 5xx, grow it back to
+    #: ``concurrency`` on successes (off: always ``concurrency``)
+    adaptive_concurrency: bool = True
+    #: abort the run after this many requests in a row failed after retries (0 = never)
+    max_consecutive_failures: int = Field(default=10, ge=0)
+    #: seconds the preflight waits for the server (reachability, key, model) before failing
+    preflight_timeout: float = Field(default=10.0, gt=0)
 
     @property
     def max_attempts(self) -> int:
         return self.max_retries + 1
+
+    @model_validator(mode="after")
+    def _check_structured(self) -> BackendConfig:
+        tool = self.structured_output == "tool"
+        if tool != (self.kind == "anthropic") and self.structured_output not in ("auto", "prompt"):
+            raise ValueError(f"structured_output {self.structured_output!r} does not apply to "
+                             f"the {self.kind} backend")
+        return self
+
+    @property
+    def url(self) -> str:
+        """The server the backend talks to (the vendor's API when no base_url is set)."""
+        if self.base_url:
+            return self.base_url
+        return "https://api.openai.com/v1" if self.kind == "openai" else "https://api.anthropic.com"
 
     def effective_prices(self) -> Prices | None:
         return self.prices if self.prices is not None else default_prices(self.model)

@@ -20,18 +20,25 @@ from aiohttp import web
 
 __all__ = [
     "FAULT_KINDS",
+    "STRUCTURED_FORMS",
     "Fault",
     "ServerState",
     "ServerUrls",
     "envelope",
     "error_response",
+    "example_instance",
     "load_responder",
     "parse_faults",
+    "request_form",
     "strip_prefill",
     "token_count",
 ]
 
 FAULT_KINDS = ("429", "500", "503", "401", "400", "malformed", "invalid_content")
+#: request forms of structured output the fake server can accept (``none``: plain request)
+STRUCTURED_FORMS = ("json_schema", "json_object_schema", "json_object", "tool")
+#: request bodies kept for tests to inspect (the newest ones)
+_KEPT_BODIES = 2000
 _ANTHROPIC_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error",
                           429: "rate_limit_error", 500: "api_error", 503: "overloaded_error"}
 
@@ -116,8 +123,12 @@ def _truncate(text: str, max_tokens: int | None) -> tuple[str, bool]:
     return " ".join(words[:max_tokens]), True
 
 
-def envelope(api: str, body: dict[str, Any], text: str) -> dict[str, Any]:
-    """The success body of ``api`` for ``text`` (cut at ``max_tokens`` words)."""
+def envelope(api: str, body: dict[str, Any], text: str,
+             tool_input: Any = None) -> dict[str, Any]:
+    """The success body of ``api`` for ``text`` (cut at ``max_tokens`` words); with
+    ``tool_input`` (Anthropic), a ``tool_use`` block carrying it instead of text."""
+    if tool_input is not None:
+        return _tool_envelope(body, tool_input)
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     text, cut = _truncate(text, max_tokens)
     prompt = " ".join(_message_text(m.get("content")) for m in body.get("messages") or [])
@@ -141,6 +152,20 @@ def envelope(api: str, body: dict[str, Any], text: str) -> dict[str, Any]:
     }
 
 
+def _tool_envelope(body: dict[str, Any], tool_input: Any) -> dict[str, Any]:
+    name = (body.get("tool_choice") or {}).get("name", "answer")
+    n_in = token_count(" ".join(_message_text(m.get("content"))
+                                for m in body.get("messages") or []))
+    return {
+        "id": f"msg_{uuid.uuid4().hex[:24]}", "type": "message", "role": "assistant",
+        "model": str(body.get("model", "fake-model")),
+        "content": [{"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": name,
+                     "input": tool_input}],
+        "stop_reason": "tool_use", "stop_sequence": None,
+        "usage": {"input_tokens": n_in, "output_tokens": token_count(str(tool_input))},
+    }
+
+
 def error_response(api: str, status: int, message: str, *,
                    retry_after: str | None = None) -> web.Response:
     headers = {"Retry-After": retry_after} if retry_after is not None else None
@@ -150,6 +175,42 @@ def error_response(api: str, status: int, message: str, *,
     else:
         body = {"error": {"message": message, "type": "fake_error", "code": str(status)}}
     return web.json_response(body, status=status, headers=headers)
+
+
+def request_form(api: str, body: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    """Which structured-output form a request uses, and its schema (None without one)."""
+    if api == "anthropic":
+        tools = body.get("tools") or []
+        choice = body.get("tool_choice") or {}
+        if tools and choice.get("type") == "tool":
+            chosen = [t for t in tools if t.get("name") == choice.get("name")] or tools
+            return "tool", chosen[0].get("input_schema")
+        return "none", None
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return "json_schema", (fmt.get("json_schema") or {}).get("schema")
+    if fmt.get("type") == "json_object":
+        return ("json_object_schema", fmt["schema"]) if fmt.get("schema") else ("json_object",
+                                                                               None)
+    return "none", None
+
+
+def example_instance(schema: dict[str, Any]) -> Any:
+    """A small value that conforms to ``schema`` (what a constrained decoder could emit)."""
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "object":
+        return {k: example_instance(v) for k, v in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        items = schema.get("items")
+        item: dict[str, Any] = items if isinstance(items, dict) else {}
+        return [example_instance(item) for _ in range(int(schema.get("minItems", 0)))]
+    return {"string": "fake text", "integer": 0, "number": 0.0, "boolean": False,
+            "null": None}.get(str(kind), "fake text")
 
 
 def _process_cpu() -> float:
@@ -175,16 +236,41 @@ class ServerState:
     api_key: str | None = None
     #: answer 400 to OpenAI requests carrying ``response_format`` (like some local servers)
     reject_response_format: bool = False
+    #: structured-output forms accepted (others: 400, as a server that does not know them)
+    modes: frozenset[str] = frozenset(STRUCTURED_FORMS)
+    #: constrain answers to the request's schema (False: accept the form, ignore the schema,
+    #: as llama.cpp's server has done for ``json_schema``)
+    enforce: bool = True
+    #: served model ids; None = any model name is accepted (``/v1/models`` lists fake-model)
+    models: list[str] | None = None
+    #: answer ``GET /v1/models`` (False: 404, as servers without that route)
+    serve_models: bool = True
     rng: random.Random = field(default_factory=random.Random)
     requests: int = 0
     in_flight: int = 0
     max_in_flight: int = 0
     by_path: Counter[str] = field(default_factory=Counter)
     faults_served: Counter[str] = field(default_factory=Counter)
+    #: wall-clock time of the first API request and of the last answer (benchmarks)
+    first_at: float = 0.0
+    last_at: float = 0.0
+    #: requests per structured-output form ("none" = plain)
+    forms: Counter[str] = field(default_factory=Counter)
+    #: the newest request bodies (tests check what was sent)
+    bodies: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, form: str, body: dict[str, Any]) -> None:
+        with self._lock:
+            self.forms[form] += 1
+            self.bodies.append(body)
+            if len(self.bodies) > _KEPT_BODIES:
+                del self.bodies[: len(self.bodies) - _KEPT_BODIES]
 
     def enter(self, path: str) -> None:
         with self._lock:
+            if not self.requests:
+                self.first_at = time.time()
             self.requests += 1
             self.by_path[path] += 1
             self.in_flight += 1
@@ -193,6 +279,7 @@ class ServerState:
     def leave(self) -> None:
         with self._lock:
             self.in_flight -= 1
+            self.last_at = time.time()
 
     def next_fault(self) -> Fault | None:
         with self._lock:
@@ -220,10 +307,20 @@ class ServerState:
                 self.jitter = float(body["jitter"])
             if "reject_response_format" in body:
                 self.reject_response_format = bool(body["reject_response_format"])
+            if "modes" in body:
+                self.modes = frozenset(str(m) for m in body["modes"])
+            if "enforce" in body:
+                self.enforce = bool(body["enforce"])
+            if "models" in body:
+                self.models = None if body["models"] is None else [str(m)
+                                                                   for m in body["models"]]
             if body.get("reset_stats"):
                 self.requests = self.max_in_flight = 0
+                self.first_at = self.last_at = 0.0
                 self.by_path.clear()
                 self.faults_served.clear()
+                self.forms.clear()
+                self.bodies.clear()
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
@@ -234,5 +331,8 @@ class ServerState:
                 "faults_pending": [f.__dict__.copy() for f in self.faults],
                 "latency": self.latency, "jitter": self.jitter,
                 "reject_response_format": self.reject_response_format,
+                "forms": dict(self.forms), "modes": sorted(self.modes),
+                "first_at": self.first_at, "last_at": self.last_at,
+                "enforce": self.enforce, "models": self.models,
                 "process_cpu_s": round(_process_cpu(), 3),
             }

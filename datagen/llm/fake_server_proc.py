@@ -39,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", default=None, help="require this key (else 401)")
     p.add_argument("--reject-response-format", action="store_true",
                    help="answer 400 to OpenAI requests with response_format")
+    p.add_argument("--modes", default=None,
+                   help="comma-separated structured-output forms accepted (default: all)")
+    p.add_argument("--no-enforce", action="store_true",
+                   help="accept structured-output forms but ignore their schema")
+    p.add_argument("--models", default=None, help="comma-separated served model ids")
+    p.add_argument("--keep-abandoned", action="store_true",
+                   help="keep working on requests whose client gave up (local servers do)")
     p.add_argument("--seed", type=int, default=0, help="seed of the latency jitter")
     return p
 
@@ -55,12 +62,16 @@ async def _serve(args: argparse.Namespace) -> None:
     state = ServerState(latency=args.latency, jitter=args.jitter,
                         faults=parse_faults(args.fault), api_key=args.api_key,
                         rng=random.Random(args.seed),
-                        reject_response_format=args.reject_response_format)
+                        reject_response_format=args.reject_response_format,
+                        enforce=not args.no_enforce,
+                        models=args.models.split(",") if args.models else None)
+    if args.modes is not None:
+        state.modes = frozenset(m for m in args.modes.split(",") if m)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
     runner = web.AppRunner(build_app(state, responder), access_log=None,
-                           handler_cancellation=True)
+                           handler_cancellation=not args.keep_abandoned)
     await runner.setup()
     await web.SockSite(runner, sock, backlog=1024).start()
     print(sock.getsockname()[1], flush=True)
@@ -81,8 +92,10 @@ class FakeServerProcess(ServerUrls):
 
     def __init__(self, *, latency: float = 0.0, jitter: float = 0.0,
                  responder: str | None = None, faults: list[str] | None = None,
-                 api_key: str | None = None, env: dict[str, str] | None = None) -> None:
-        self.args = ["--port", "0", "--latency", str(latency), "--jitter", str(jitter)]
+                 api_key: str | None = None, env: dict[str, str] | None = None,
+                 extra_args: list[str] | None = None) -> None:
+        self.args = ["--port", "0", "--latency", str(latency), "--jitter", str(jitter),
+                     *(extra_args or [])]
         if responder:
             self.args += ["--responder", responder]
         for fault in faults or []:

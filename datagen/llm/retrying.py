@@ -1,14 +1,23 @@
-"""What every SDK backend shares: retries, concurrency and rate limits, usage accounting.
+"""What every SDK backend shares: retries, adaptive concurrency, rate limits, usage, guard.
 
 A subclass only builds its SDK client (with the SDK's own retries off) and turns one request
 into one HTTP call (:meth:`RetryingBackend._call_once`). The first attempt runs bare (most
 calls succeed, and tenacity's loop costs ~0.15 ms a call); retries use tenacity: exponential
 backoff with full jitter, except after a 429/503 carrying ``Retry-After``, which is obeyed
 (capped at ``retry_after_max``) by every request of the backend, not only the one refused.
-Every attempt holds a concurrency slot and passes the rate limiter; slots are released while
-waiting to retry so other requests can proceed.
 
-Asyncio objects (semaphore, buckets, the SDK's HTTP pool) are bound to one event loop; a
+Every attempt holds a slot of the backend's :class:`~datagen.llm.adaptive.AdaptiveLimiter`
+(AIMD between 1 and ``concurrency``: timeouts, 429 and 5xx halve it, successes grow it back)
+and passes the rate limiter; slots are released while waiting to retry, except that a
+timed-out request keeps its slot for another ``timeout`` seconds, because the server may
+still be working on it. A :class:`~datagen.llm.guard.FailureGuard` aborts the run after
+``max_consecutive_failures`` final failures in a row.
+
+The structured-output mode (:mod:`datagen.llm.structured`) is fixed once per backend: from
+the config, or, with ``auto``, by the subclass's probe before the first request that carries
+a schema (the preflight runs it earlier).
+
+Asyncio objects (limiter, buckets, the SDK's HTTP pool) are bound to one event loop; a
 backend used from a new loop (a second ``asyncio.run``) rebuilds them transparently.
 """
 
@@ -23,9 +32,12 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from datagen.errors import BackendError
+from datagen.llm.adaptive import AdaptiveLimiter
 from datagen.llm.config import BackendConfig
-from datagen.llm.failures import backend_error, classify
+from datagen.llm.failures import Failure, backend_error, classify
+from datagen.llm.guard import FailureGuard
 from datagen.llm.ratelimit import RateLimiter, estimate_tokens
+from datagen.llm.structured import StructuredMode
 from datagen.llm.types import ChatRequest, ChatResult
 from datagen.llm.usage import UsageMeter
 
@@ -33,14 +45,28 @@ __all__ = ["RetryingBackend"]
 
 
 class _LoopState:
-    def __init__(self, loop: asyncio.AbstractEventLoop, config: BackendConfig, client: Any):
+    def __init__(self, loop: asyncio.AbstractEventLoop, backend: RetryingBackend, client: Any):
+        config = backend.config
         self.loop = loop
-        self.semaphore = asyncio.Semaphore(config.concurrency)
+        self.slots = backend.slots
         self.limiter = RateLimiter(config.requests_per_minute, config.tokens_per_minute)
         self.client = client
         self.in_flight = 0
         #: monotonic time before which no request is sent (a server's Retry-After)
         self.pause_until = 0.0
+        self.mode_lock = asyncio.Lock()
+
+
+def _congestion(failure: Failure) -> bool:
+    """Timeouts, 429 and 5xx mean the server is overloaded: lower the limit."""
+    return failure.kind == "timeout" or (
+        failure.status is not None and (failure.status == 429 or failure.status >= 500))
+
+
+def _event(failure: Failure) -> str:
+    if failure.kind == "timeout":
+        return "timeouts"
+    return "throttled" if failure.status == 429 else "server_errors"
 
 
 class RetryingBackend(ABC):
@@ -56,6 +82,23 @@ class RetryingBackend(ABC):
         self._key = config.resolve_api_key()  # fail fast on a missing key, before any call
         self._state: _LoopState | None = None
         self._closed = False
+        self.slots = self._new_slots()
+        self.meter.register_limiter(self, self.name, self.model, self.slots)
+        self.guard = FailureGuard(config.max_consecutive_failures,
+                                  what=f"{self.name} backend, model {self.model} at {config.url}")
+        fixed = config.structured_output
+        if fixed == "auto" and not config.json_response_format:
+            fixed = "prompt"
+        #: how schemas are sent; None until the probe ran (``auto``)
+        self.structured_mode: StructuredMode | None = (
+            None if fixed == "auto" else StructuredMode(fixed))
+        #: what the probe tried, for manifests: mode -> "ok" or why not
+        self.probe_report: dict[str, str] = {}
+
+    def _new_slots(self) -> AdaptiveLimiter:
+        ceiling = self.config.concurrency
+        return AdaptiveLimiter(ceiling, floor=1 if self.config.adaptive_concurrency else ceiling,
+                               decrease=0.5)
 
     # -- subclass hooks -------------------------------------------------------------
     @abstractmethod
@@ -63,15 +106,32 @@ class RetryingBackend(ABC):
         """The SDK's async client, with ``max_retries=0``."""
 
     @abstractmethod
-    async def _call_once(self, client: Any, request: ChatRequest) -> ChatResult:
-        """One HTTP call; raise the SDK's exception or MalformedResponseError on failure."""
+    async def _call_once(self, client: Any, request: ChatRequest,
+                         mode: StructuredMode | None = None) -> ChatResult:
+        """One HTTP call (``mode`` overrides the backend's structured mode, for probes);
+        raise the SDK's exception or MalformedResponseError on failure."""
+
+    async def _probe(self) -> StructuredMode:
+        """Choose the structured mode of ``auto`` (subclasses that can probe override this)."""
+        return StructuredMode.prompt
 
     # -- the pipeline ---------------------------------------------------------------
     def _loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
         if self._state is None or self._state.loop is not loop or self._state.loop.is_closed():
-            self._state = _LoopState(loop, self.config, self._make_client())
+            if self._state is not None:  # a new loop: slots of the old one are gone
+                self.slots = self._new_slots()
+                self.meter.register_limiter(self, self.name, self.model, self.slots)
+            self._state = _LoopState(loop, self, self._make_client())
         return self._state
+
+    async def ensure_structured_mode(self) -> StructuredMode:
+        """The structured mode, probing the server once if the config says ``auto``."""
+        state = self._loop_state()
+        async with state.mode_lock:
+            if self.structured_mode is None:
+                self.structured_mode = await self._probe()
+        return self.structured_mode
 
     def _delay(self, exc: BaseException | None, attempt_number: int) -> float:
         """Seconds before the next attempt after ``exc`` ended attempt ``attempt_number``."""
@@ -87,7 +147,19 @@ class RetryingBackend(ABC):
     async def chat(self, request: ChatRequest) -> ChatResult:
         if self._closed:
             raise RuntimeError("backend is closed")
+        self.guard.check()
         state = self._loop_state()
+        if request.response_schema is not None and self.structured_mode is None:
+            await self.ensure_structured_mode()
+        try:
+            result = await self._chat(state, request)
+        except BackendError as exc:
+            self.guard.failure(exc)
+            raise
+        self.guard.success()
+        return result
+
+    async def _chat(self, state: _LoopState, request: ChatRequest) -> ChatResult:
         estimate = estimate_tokens([m.content for m in request.messages], request.max_tokens)
         try:  # fast path: most calls succeed at once and need no retry machinery
             return self._done(await self._attempt(state, request, estimate), 1)
@@ -120,20 +192,39 @@ class RetryingBackend(ABC):
 
     def _failed(self, exc: BaseException, attempts: int) -> BackendError:
         self.meter.record_failure(self.model, attempts)
+        return self.error(exc, attempts)
+
+    def error(self, exc: BaseException, attempts: int = 1) -> BackendError:
+        """The one-line BackendError of ``exc`` (the key scrubbed)."""
         return backend_error(exc, backend=self.name, model=self.model, attempts=attempts,
                              secrets=(self._key.get_secret_value(),))
 
-    async def _attempt(self, state: _LoopState, request: ChatRequest, estimate: int) -> ChatResult:
-        async with state.semaphore:
+    async def _attempt(self, state: _LoopState, request: ChatRequest, estimate: int,
+                       mode: StructuredMode | None = None) -> ChatResult:
+        slots = state.slots
+        epoch = await slots.acquire()
+        hold = 0.0
+        try:
             pause = state.pause_until - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
             await state.limiter.acquire(estimate)
             state.in_flight += 1
             try:
-                result = await self._call_once(state.client, request)
+                result = await self._call_once(state.client, request, mode)
             finally:
                 state.in_flight -= 1
+        except Exception as exc:
+            failure = classify(exc)
+            if _congestion(failure):
+                slots.congestion(epoch)
+                self.meter.record_event(self.model, _event(failure))
+            if failure.kind == "timeout":
+                hold = self.config.timeout  # the server may still be computing it
+            raise
+        finally:
+            slots.release(hold=hold)
+        slots.success()
         state.limiter.settle(estimate, result.usage.input_tokens + result.usage.output_tokens)
         return result
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from datagen.llm.config import Prices
 from datagen.llm.types import ChatResult
@@ -27,6 +28,9 @@ class _Counts:
     cached_output_tokens: int = 0
     cost_usd: float = 0.0
     priced: bool = True
+    timeouts: int = 0
+    throttled: int = 0
+    server_errors: int = 0
 
     def as_dict(self) -> dict[str, int | float | bool]:
         return {
@@ -40,6 +44,9 @@ class _Counts:
             "cached_output_tokens": self.cached_output_tokens,
             "cost_usd": round(self.cost_usd, 6),
             "priced": self.priced,
+            "timeouts": self.timeouts,
+            "throttled": self.throttled,
+            "server_errors": self.server_errors,
         }
 
 
@@ -55,6 +62,8 @@ class UsageMeter:
         self._lock = threading.Lock()
         self._models: dict[str, _Counts] = {}
         self._prices: dict[str, Prices] = {}
+        #: id(owner) -> (backend, model, its adaptive limiter); see :meth:`register_limiter`
+        self._limiters: dict[int, tuple[str, str, Any]] = {}
 
     def _counts(self, model: str) -> _Counts:
         return self._models.setdefault(model, _Counts())
@@ -85,6 +94,26 @@ class UsageMeter:
             c.failures += 1
             c.retries += max(0, attempts - 1)
 
+    def record_event(self, model: str, kind: str) -> None:
+        """Count one failed attempt by kind: ``timeouts``, ``throttled`` (429) or
+        ``server_errors`` (5xx); the retries themselves are counted when the call ends."""
+        with self._lock:
+            c = self._counts(model)
+            setattr(c, kind, getattr(c, kind) + 1)
+
+    def register_limiter(self, owner: object, backend: str, model: str, limiter: Any) -> None:
+        """Report ``limiter`` (its ``limit`` of ``ceiling``) in snapshots, one per ``owner``
+        (a backend that rebuilt its limiter for a new event loop replaces the old one)."""
+        with self._lock:
+            self._limiters[id(owner)] = (backend, model, limiter)
+
+    def concurrency(self) -> list[dict[str, Any]]:
+        """Current in-flight limit of every registered backend (what the progress shows)."""
+        with self._lock:
+            limiters = list(self._limiters.values())
+        return [{"backend": b, "model": m, "limit": lim.limit, "ceiling": lim.ceiling,
+                 "lowest": lim.lowest, "decreases": lim.decreases} for b, m, lim in limiters]
+
     @property
     def cost_usd(self) -> float:
         with self._lock:
@@ -101,12 +130,15 @@ class UsageMeter:
             total = _Counts()
             for c in self._models.values():
                 for name in ("calls", "cache_hits", "retries", "failures", "input_tokens",
-                             "output_tokens", "cached_input_tokens", "cached_output_tokens"):
+                             "output_tokens", "cached_input_tokens", "cached_output_tokens",
+                             "timeouts", "throttled", "server_errors"):
                     setattr(total, name, getattr(total, name) + getattr(c, name))
                 total.cost_usd += c.cost_usd
                 total.priced = total.priced and c.priced
-            return {
+            data: dict[str, object] = {
                 **total.as_dict(),
                 "models": {m: c.as_dict() for m, c in sorted(self._models.items())},
                 "prices": {m: p.model_dump() for m, p in sorted(self._prices.items())},
             }
+        data["concurrency"] = self.concurrency()
+        return data

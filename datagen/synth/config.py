@@ -37,7 +37,8 @@ class SeedSource(StrEnum):
 
 
 #: fields that may change between a run and its ``--resume`` (they do not change the output)
-RESUME_IGNORED_FIELDS = frozenset({"concurrency", "resume", "overwrite", "progress"})
+RESUME_IGNORED_FIELDS = frozenset({"concurrency", "resume", "overwrite", "progress", "timeout",
+                                   "retries"})
 
 
 class SynthConfig(BaseModel):
@@ -64,7 +65,14 @@ class SynthConfig(BaseModel):
     gt_min: int = Field(default=3, ge=1)
     gt_max: int = Field(default=10, ge=1)
     candidate_pool: int = Field(default=200, ge=1)
+    #: the ceiling of the LLM backends' adaptive in-flight limit
     concurrency: int = Field(default=16, ge=1, le=1024)
+    #: seconds per LLM request, and retries after the first attempt
+    timeout: float = Field(default=60.0, gt=0)
+    retries: int = Field(default=6, ge=0)
+    #: how response schemas are sent (datagen.llm.structured); auto = probe the server
+    structured_output: str = Field(
+        default="auto", pattern="^(auto|json_schema|json_object_schema|json_object|prompt|tool)$")
     max_failure_rate: float = Field(default=0.5, ge=0.0, le=1.0)
     #: the failure rate is only checked once this many entries finished
     min_failures_checked: int = Field(default=50, ge=1)
@@ -79,7 +87,7 @@ class SynthConfig(BaseModel):
     no_cache: bool = False
     price_input_per_mtok: float = Field(default=0.0, ge=0.0)
     price_output_per_mtok: float = Field(default=0.0, ge=0.0)
-    prompt_version: str = "dialogue-v1"
+    prompt_version: str = "dialogue-v2"
     judge_prompt_version: str = "judge-v1"
     resume: bool = False
     overwrite: bool = False

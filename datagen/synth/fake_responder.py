@@ -3,9 +3,11 @@
 It is a test double, not a model and not a backend: tests and the benchmark start the fake
 OpenAI-compatible server with ``responder="datagen.synth.fake_responder:respond"`` so that
 ``datagen synthesize --backend openai --base-url ...`` runs end to end over real HTTP. It
-reads the ``dialogue-v1`` prompt (number of user turns, liked films, each cue's trait, idea
-and turn) and returns the JSON the prompt asks for, weaving the cue idea into its turn; for
-the ``judge-v1`` prompt it answers with the offline judge's reading of the user turns.
+reads the dialogue prompt (number of user turns, liked films, each cue's trait, idea and
+turn) and returns the JSON the prompt asks for, weaving the cue idea into its turn: the
+keyed ``dialogue-v2`` shape, which conforms to the request's schema, or the ``dialogue-v1``
+lists; for the ``judge-v1`` prompt it answers with the offline judge's reading of the user
+turns.
 """
 
 from __future__ import annotations
@@ -58,6 +60,17 @@ def _dialogue(prompt: str) -> dict[str, Any]:
         user[k] = f"{user[k]} {sentence[0].upper()}{sentence[1:]}"
         cues.append({"trait_id": trait_id, "turn": 2 * k, "text": sentence[0].upper()
                      + sentence[1:]})
+    if '"user_1"' in prompt:  # dialogue-v2: turns and cues keyed
+        keyed: dict[str, str] = {}
+        for i, text in enumerate(user):
+            keyed[f"user_{i + 1}"] = text
+            if i < n - 1:
+                keyed[f"assistant_{i + 1}"] = "Thanks! Tell me a bit more."
+        answer: dict[str, Any] = {"turns": keyed}
+        if cues:
+            answer["cues"] = {c["trait_id"]: {"user_turn": c["turn"] // 2 + 1, "text": c["text"]}
+                              for c in cues}
+        return answer
     turns: list[dict[str, str]] = []
     for i, text in enumerate(user):
         turns.append({"role": "user", "content": text})

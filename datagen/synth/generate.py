@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from datagen.errors import BackendError
-from datagen.llm.types import ChatBackend, ChatRequest, ChatResult
+from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message, ResponseSchema
 from datagen.records.sample import Generation
 from datagen.synth.offline import COMPOSER_MODEL, OfflineJudge, compose_dialogue
 from datagen.synth.plan import PlanEntry
@@ -22,6 +22,8 @@ from datagen.synth.tasks import (
     TaskParseError,
     build_dialogue_messages,
     build_judge_messages,
+    dialogue_schema,
+    judge_schema,
     parse_dialogue,
     parse_judge,
     repair_messages,
@@ -83,7 +85,7 @@ class LLMGenerator:
 
     is_llm = True
 
-    def __init__(self, backend: ChatBackend, *, prompt_version: str = "dialogue-v1",
+    def __init__(self, backend: ChatBackend, *, prompt_version: str = "dialogue-v2",
                  temperature: float = 0.8, max_tokens: int = 1024) -> None:
         self._backend = backend
         self.backend = backend.name
@@ -91,9 +93,22 @@ class LLMGenerator:
         self.prompt_version = prompt_version
         self.temperature = temperature
         self.max_tokens = max_tokens
+        #: request parts built ahead (by the runner's prefetch worker), by sample id
+        self._primed: dict[str, tuple[tuple[Message, ...], ResponseSchema | None]] = {}
+
+    def request_parts(self, entry: PlanEntry) -> tuple[tuple[Message, ...], ResponseSchema | None]:
+        """The prompt and the answer schema of ``entry`` (pure: may run in another process)."""
+        return build_dialogue_messages(entry, self.prompt_version), \
+            dialogue_schema(entry, self.prompt_version)
+
+    def prime(self, sample_id: str,
+              parts: tuple[tuple[Message, ...], ResponseSchema | None]) -> None:
+        """Use ``parts`` (from :meth:`request_parts`, built elsewhere) for that entry."""
+        self._primed[sample_id] = parts
 
     async def generate(self, entry: PlanEntry) -> GenOutcome:
-        messages = build_dialogue_messages(entry, self.prompt_version)
+        primed = self._primed.pop(entry.sample_id, None)
+        messages, schema = primed if primed is not None else self.request_parts(entry)
         gen = Generation(backend=self.backend, model=self.model, is_llm=True,
                          prompt_version=self.prompt_version, temperature=self.temperature,
                          seed=entry.rng_seed, attempts=0, cached=True)
@@ -101,7 +116,7 @@ class LLMGenerator:
         for _round in range(2):
             request = ChatRequest(messages=messages, temperature=self.temperature,
                                   max_tokens=self.max_tokens, seed=entry.rng_seed % 2**31,
-                                  json_mode=True)
+                                  json_mode=True, response_schema=schema)
             try:
                 result = await self._backend.chat(request)
             except BackendError as exc:
@@ -139,18 +154,21 @@ class LLMJudge:
     """Asks a backend which traits the user shows (``judge-v1``); one repair round."""
 
     def __init__(self, backend: ChatBackend, taxonomy: Taxonomy, *,
-                 prompt_version: str = "judge-v1") -> None:
+                 prompt_version: str = "judge-v1", max_tokens: int = 256) -> None:
         self._backend = backend
         self._taxonomy = taxonomy
         self._version = prompt_version
+        self._schema = judge_schema(taxonomy)
+        self._max_tokens = max_tokens
 
     async def judge(self, user_text: str) -> JudgeOutcome:
         messages = build_judge_messages(user_text, self._taxonomy, self._version)
         out = JudgeOutcome(backend=self._backend.name, model=self._backend.model,
                            is_llm=True, traits=[])
         for _round in range(2):
-            request = ChatRequest(messages=messages, temperature=0.0, max_tokens=200,
-                                  json_mode=True)
+            request = ChatRequest(messages=messages, temperature=0.0,
+                                  max_tokens=self._max_tokens, json_mode=True,
+                                  response_schema=self._schema)
             try:
                 result = await self._backend.chat(request)
             except BackendError as exc:

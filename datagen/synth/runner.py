@@ -1,10 +1,14 @@
 """Run a synthesis plan: bounded-concurrency asyncio, shards, resume, abort, stats.
 
-:func:`synthesize` is the one public entry: config in, :class:`RunResult` out. It loads the
-inputs, fixes the plan, opens (or resumes) the run directory, runs every pending entry with
-at most ``concurrency`` in flight, appends a shard each ``shard_size`` finished entries,
-stops with :class:`~datagen.errors.RunAbortedError` (finished shards kept) when generation
-failures exceed ``max_failure_rate``, then merges the shards and writes ``stats.json``.
+:func:`synthesize` is the one public entry: config in, :class:`RunResult` out. It checks the
+LLM backends first (:mod:`datagen.llm.preflight`: reachable, key, model, structured-output
+mode), loads the inputs, fixes the plan, opens (or resumes) the run directory, runs every
+pending entry (model-free stages a little ahead, at most ``concurrency`` model calls in
+flight, fewer when the backend's adaptive limit says so), appends a shard each
+``shard_size`` finished entries, stops with :class:`~datagen.errors.RunAbortedError`
+(finished shards kept) when generation failures exceed ``max_failure_rate``, when the
+backend failed too many times in a row, or when every generation failed, then merges the
+shards and writes ``stats.json``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import gc
 import hashlib
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +32,9 @@ from datagen.synth.generate import (
     OfflineGenerator,
     OfflineJudgeAdapter,
 )
-from datagen.synth.pipeline import Outcome, StageContext, process_entry
+from datagen.synth.pipeline import Outcome, Prepared, StageContext, finish_entry
 from datagen.synth.plan import PlanEntry, make_plan
+from datagen.synth.prefetch import Prefetcher
 from datagen.synth.resources import Resources, load_resources
 from datagen.synth.rundir import RunDir
 from datagen.synth.stats import compute_stats
@@ -48,7 +54,9 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _llm_backend(config: SynthConfig, kind: BackendName, model: str | None, meter: Any) -> Any:
+def _chat_backend(config: SynthConfig, kind: BackendName, model: str | None,
+                  meter: Any) -> Any:
+    """An SDK backend (in the response cache unless ``no_cache``) for ``kind``."""
     from datagen.llm import BackendConfig, CachedBackend, Prices, ResponseCache, make_backend
 
     if not model:
@@ -59,28 +67,52 @@ def _llm_backend(config: SynthConfig, kind: BackendName, model: str | None, mete
                         output_per_mtok=config.price_output_per_mtok)
     kind_name: Literal["openai", "anthropic"] = \
         "openai" if kind is BackendName.openai else "anthropic"
-    backend = make_backend(BackendConfig(kind=kind_name, model=model, base_url=config.base_url,
-                                         concurrency=config.concurrency, prices=prices),
-                           meter=meter)
+    try:
+        backend_config = BackendConfig(
+            kind=kind_name, model=model, base_url=config.base_url,
+            concurrency=config.concurrency, prices=prices, timeout=config.timeout,
+            max_retries=config.retries, structured_output=config.structured_output)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigError(f"{kind.value} backend: {exc}") from None
+    backend = make_backend(backend_config, meter=meter)
     if config.no_cache:
         return backend
     cache_path = config.cache_path or config.run_dir.parent / "llm_cache.sqlite"
     return CachedBackend(backend, ResponseCache(cache_path), meter=meter)
 
 
-def _build(config: SynthConfig, res: Resources, meter: Any) -> tuple[Any, Any]:
-    if config.backend is BackendName.offline:
+@dataclass
+class _Chats:
+    """The run's chat backends (None where the offline stand-in is used)."""
+
+    generator: Any = None
+    judge: Any = None
+
+    @property
+    def all(self) -> list[Any]:
+        return [b for b in (self.generator, self.judge) if b is not None]
+
+
+def _chats(config: SynthConfig, meter: Any) -> _Chats:
+    chats = _Chats()
+    if config.backend is not BackendName.offline:
+        chats.generator = _chat_backend(config, config.backend, config.model, meter)
+    if config.judge_backend is not BackendName.offline:
+        chats.judge = _chat_backend(config, config.judge_backend,
+                                    config.judge_model or config.model, meter)
+    return chats
+
+
+def _build(config: SynthConfig, res: Resources, chats: _Chats) -> tuple[Any, Any]:
+    if chats.generator is None:
         generator: Any = OfflineGenerator(res.leaks)
     else:
-        generator = LLMGenerator(_llm_backend(config, config.backend, config.model, meter),
-                                 prompt_version=config.prompt_version,
+        generator = LLMGenerator(chats.generator, prompt_version=config.prompt_version,
                                  temperature=config.temperature, max_tokens=config.max_tokens)
-    if config.judge_backend is BackendName.offline:
+    if chats.judge is None:
         judge: Any = OfflineJudgeAdapter(res.taxonomy)
     else:
-        judge_model = config.judge_model or config.model
-        judge = LLMJudge(_llm_backend(config, config.judge_backend, judge_model, meter),
-                         res.taxonomy, prompt_version=config.judge_prompt_version)
+        judge = LLMJudge(chats.judge, res.taxonomy, prompt_version=config.judge_prompt_version)
     return generator, judge
 
 
@@ -105,7 +137,7 @@ def _labels(config: SynthConfig, generator: Any) -> dict[str, Any]:
 
 
 def _manifest(config: SynthConfig, res: Resources, plan: list[PlanEntry],
-              labels: dict[str, Any]) -> dict[str, Any]:
+              labels: dict[str, Any], checks: list[dict[str, Any]]) -> dict[str, Any]:
     from datagen import __version__
 
     h = hashlib.sha256()
@@ -121,6 +153,8 @@ def _manifest(config: SynthConfig, res: Resources, plan: list[PlanEntry],
         "unknown_policy": config.unknown_policy,
         "package_version": __version__,
         "labels": labels,
+        #: what the preflight found per LLM backend: URL, model, structured-output mode
+        "llm": checks,
     }
 
 
@@ -133,10 +167,15 @@ class _Collector:
         self.progress, self.meter = progress, meter
         self.samples: list[Any] = []
         self.rejects: list[Any] = []
-        self.done = self.failures = 0
+        self.done = self.failures = self.generated = 0
+        #: shards are written by one thread, in order, so the event loop never stalls on
+        #: building and writing a shard (~0.1 s each) while responses wait
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shard-writer")
+        self._writes: list[Future[str]] = []
 
-    def add(self, outcome: Outcome) -> None:
+    def add(self, outcome: Outcome, *, generated: bool = True) -> None:
         self.done += 1
+        self.generated += generated
         self.failures += outcome.generation_failed
         if outcome.sample is not None:
             self.samples.append(outcome.sample)
@@ -154,39 +193,78 @@ class _Collector:
                 f"(> {cfg.max_failure_rate:.0%}); finished shards are kept in "
                 f"{self.rundir.shards}, see their rejects for raw output and reasons")
 
+    def check_all_failed(self) -> None:
+        """A run in which every generation failed is an error, however small."""
+        if self.generated and self.failures == self.generated:
+            raise RunAbortedError(
+                f"generation failed for all {self.failures} entries that reached the model; "
+                f"see the rejects in {self.rundir.shards} for the errors")
+
     def flush(self) -> None:
         if self.samples or self.rejects:
-            self.rundir.write_shard(self.samples, self.rejects)
+            self._writes.append(self._writer.submit(self.rundir.write_shard, self.samples,
+                                                    self.rejects))
             self.samples, self.rejects = [], []
+        for future in [f for f in self._writes if f.done()]:
+            self._writes.remove(future)
+            future.result()  # a failed write stops the run here
+
+    def close(self) -> None:
+        """Write what is buffered and wait until every shard is on disk."""
+        try:
+            self.flush()
+            for future in self._writes:
+                future.result()
+        finally:
+            self._writes.clear()
+            self._writer.shutdown(wait=True)
+
+
+def _uses_model(ctx: StageContext) -> bool:
+    return bool(getattr(ctx.generator, "is_llm", False))
 
 
 async def _run_pending(ctx: StageContext, pending: list[PlanEntry], config: SynthConfig,
                        rundir: RunDir, progress: Progress | None, meter: Any) -> None:
-    """``concurrency`` workers pull entries from one iterator; results are not kept around
-    after their shard is written, so memory stays flat however long the plan is."""
+    """Feed the model stages from a queue of prepared entries.
+
+    A producer runs the model-free stages (:func:`prepare_entry`: ground truth) a bounded
+    distance ahead of the model calls, in a worker process when a model is called (see
+    :mod:`datagen.synth.prefetch`), so the event loop only sends requests and reads
+    responses; ``concurrency`` workers take prepared entries and await their calls (the
+    backend's adaptive limiter decides how many are in flight). Results are not kept after
+    their shard is written: memory stays flat.
+    """
     collector = _Collector(config, rundir, len(pending), progress, meter)
-    entries = iter(pending)
+    if progress is not None:
+        progress(0, len(pending), None)
+    width = min(config.concurrency, len(pending) or 1)
+    queue: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=2 * width)
+
+    async def produce() -> None:
+        async for prepared in Prefetcher(ctx, pending,
+                                          use_process=None if _uses_model(ctx) else False):
+            if isinstance(prepared, Outcome):
+                collector.add(prepared, generated=False)
+            else:
+                await queue.put(prepared)
+        for _ in range(width):
+            await queue.put(None)
 
     async def worker() -> None:
-        for entry in entries:
-            collector.add(await process_entry(ctx, entry))
+        while (prepared := await queue.get()) is not None:
+            collector.add(await finish_entry(ctx, prepared))
 
-    workers = [asyncio.ensure_future(worker()) for _ in range(min(config.concurrency,
-                                                                   len(pending) or 1))]
+    tasks = [asyncio.ensure_future(produce())]
+    tasks += [asyncio.ensure_future(worker()) for _ in range(width)]
     try:
-        await asyncio.gather(*workers)
+        await asyncio.gather(*tasks)
     finally:
-        for task in workers:
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        collector.flush()
-
-
-async def _aclose(*objs: Any) -> None:
-    for obj in objs:
-        backend = getattr(obj, "_backend", None)
-        if backend is not None:
-            await backend.aclose()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        collector.close()
+    collector.check_all_failed()
 
 
 @contextmanager
@@ -209,29 +287,51 @@ def _inputs_frozen() -> Iterator[None]:
 
 
 def synthesize(config: SynthConfig, *, progress: Progress | None = None,
-               resources: Resources | None = None) -> RunResult:
-    """Plan, generate, verify and write one run (see module docstring)."""
+               resources: Resources | None = None, meter: Any = None) -> RunResult:
+    """Preflight, plan, generate, verify and write one run (see module docstring).
+
+    The LLM backends are checked (reachable, key, model, structured-output mode) before any
+    input is loaded or planned: a wrong URL fails in seconds. ``meter`` (a
+    :class:`~datagen.llm.UsageMeter`) lets a caller watch usage live; one is made if needed.
+    """
     started = time.perf_counter()
-    res = resources or load_resources(config)
-    with _inputs_frozen():
-        return _run(config, res, progress, started)
+    uses_llm = (config.backend, config.judge_backend) != (BackendName.offline,) * 2
+    if meter is None and uses_llm:
+        from datagen.llm import UsageMeter
+
+        meter = UsageMeter()
+    chats = _chats(config, meter)
+    with asyncio.Runner() as loop:
+        try:
+            checks = loop.run(_preflight(chats)) if chats.all else []
+            res = resources or load_resources(config)
+            with _inputs_frozen():
+                return _run(config, res, progress, started, loop, chats, checks, meter)
+        finally:
+            loop.run(_aclose(chats))
 
 
-def _run(config: SynthConfig, res: Resources, progress: Progress | None,
-         started: float) -> RunResult:
+async def _preflight(chats: _Chats) -> list[dict[str, Any]]:
+    from datagen.llm.preflight import preflight
+
+    return await preflight(*chats.all)
+
+
+async def _aclose(chats: _Chats) -> None:
+    for backend in chats.all:
+        await backend.aclose()
+
+
+def _run(config: SynthConfig, res: Resources, progress: Progress | None, started: float,
+         loop: asyncio.Runner, chats: _Chats, checks: list[dict[str, Any]],
+         meter: Any) -> RunResult:
     plan = make_plan(config.n, config.seed, res.seeds, res.taxonomy, config.trait_counts,
                      pair_variants=config.pair_variants)
     if not plan:
         raise ConfigError("the seed source gave no usable seeds")
-    meter = None
-    if config.backend is not BackendName.offline or config.judge_backend is not \
-            BackendName.offline:
-        from datagen.llm import UsageMeter
-
-        meter = UsageMeter()
-    generator, judge = _build(config, res, meter)
+    generator, judge = _build(config, res, chats)
     labels = _labels(config, generator)
-    manifest = _manifest(config, res, plan, labels)
+    manifest = _manifest(config, res, plan, labels, checks)
     rundir = RunDir(config.run_dir)
     done_ids = rundir.prepare(manifest, resume=config.resume, overwrite=config.overwrite)
     pending = [e for e in plan if e.sample_id not in done_ids]
@@ -244,20 +344,15 @@ def _run(config: SynthConfig, res: Resources, progress: Progress | None,
         drop_failed=config.drop_failed,
         hopeless_traits=hopeless_traits(res.tags, config.unknown_policy),
         names={item.item_id: (item.title, item.year) for item in res.catalogue.items})
-
-    async def main() -> None:
-        try:
-            await _run_pending(ctx, pending, config, rundir, progress, meter)
-        finally:
-            await _aclose(generator, judge)
-
-    asyncio.run(main())
+    loop.run(_run_pending(ctx, pending, config, rundir, progress, meter))
     ctx.records.clear()  # per-run memo: free it before the merge needs the memory
     samples, rejects = rundir.merge({e.sample_id: i for i, e in enumerate(plan)})
     stats = compute_stats(samples, rejects, planned=len(plan), labels=labels,
                           duration_s=time.perf_counter() - started,
                           prices=(config.price_input_per_mtok, config.price_output_per_mtok),
-                          usage=meter.snapshot() if meter else None)
+                          usage=meter.snapshot() if meter and chats.all else None)
+    stats["structured_output"] = {c["backend"] + "/" + c["model"]: c["structured_output"]
+                                  for c in checks}
     from datagen.tags.provenance import ground_truth_provenance
 
     if hasattr(res.tags, "table"):  # what the ground truth rests on (docs/tags.md)

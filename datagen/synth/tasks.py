@@ -1,10 +1,18 @@
 """Synthesis tasks as pairs of pure functions: build the messages, parse the answer.
 
-``build_dialogue_messages(entry, ...)`` turns a plan entry into chat messages with the
-versioned ``dialogue-v1`` prompt; ``parse_dialogue(text, entry)`` turns the model's text back
-into a validated :class:`Draft` or raises :class:`TaskParseError` with a reason short enough
-to send back to the model in a repair request. Same for the inferability judge. Nothing
-here touches the network, so every task is testable on strings.
+``build_dialogue_messages(entry, ...)`` turns a plan entry into chat messages with a
+versioned prompt; ``dialogue_schema(entry)`` is the JSON Schema of the answer for servers
+that constrain decoding (exact turn count with fixed, alternating roles; one cue per planned
+trait, only at user turns); ``parse_dialogue(text, entry)`` turns the model's text back into
+a validated :class:`Draft` or raises :class:`TaskParseError` with a reason short enough to
+send back to the model in a repair request. Same for the inferability judge
+(``judge_schema``). Nothing here touches the network, so every task is testable on strings.
+
+``dialogue-v2`` answers ``{"turns": {"user_1": .., "assistant_1": .., ..., "user_N": ..},
+"cues": {"<trait id>": {"user_turn": k, "text": ..}}}``: positions and roles are keys, so a
+schema fixes them with nothing but required properties, which every constrained decoder
+(OpenAI strict, llama.cpp grammars, vLLM, Ollama, Anthropic tools) supports. ``dialogue-v1``
+answers (a list of role/content turns, no schema) still parse.
 """
 
 from __future__ import annotations
@@ -14,7 +22,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from datagen.llm.types import Message
+from datagen.llm.structured import strict_object
+from datagen.llm.types import Message, ResponseSchema
 from datagen.records.sample import Cue, Turn
 from datagen.synth.plan import PlanEntry
 from datagen.synth.prompts import load_blocks, load_prompt
@@ -25,6 +34,8 @@ __all__ = [
     "TaskParseError",
     "build_dialogue_messages",
     "build_judge_messages",
+    "dialogue_schema",
+    "judge_schema",
     "parse_dialogue",
     "parse_judge",
     "repair_messages",
@@ -57,12 +68,49 @@ class _LLMDialogue(BaseModel):
     cues: list[_LLMCue] = Field(default_factory=list)
 
 
+#: prompt versions whose answers have a JSON Schema (v1 predates it)
+SCHEMA_VERSIONS = frozenset({"dialogue-v2"})
+#: turn texts that are a copied placeholder, not writing
+_PLACEHOLDERS = frozenset({"...", "\u2026", "..", "text", "content", "<text>", "string"})
+
+
+def turn_keys(n_user_turns: int) -> list[str]:
+    """``user_1, assistant_1, ..., user_N``: the order and roles of a dialogue's turns."""
+    keys: list[str] = []
+    for k in range(1, n_user_turns + 1):
+        keys.append(f"user_{k}")
+        if k < n_user_turns:
+            keys.append(f"assistant_{k}")
+    return keys
+
+
+def dialogue_schema(entry: PlanEntry, version: str = "dialogue-v2") -> ResponseSchema | None:
+    """The answer's JSON Schema for ``entry`` (None for prompt versions without one)."""
+    if version not in SCHEMA_VERSIONS:
+        return None
+    text = {"type": "string"}
+    props: dict[str, object] = {
+        "turns": strict_object({key: text for key in turn_keys(entry.n_user_turns)})}
+    if entry.cues:
+        user_turns = list(range(1, entry.n_user_turns + 1))
+        cue = strict_object({"user_turn": {"type": "integer", "enum": user_turns},
+                             "text": text})
+        props["cues"] = strict_object({c.trait_id: cue for c in entry.cues})
+    return ResponseSchema(name="saferec_dialogue", schema=strict_object(props))
+
+
+def judge_schema(taxonomy: Taxonomy) -> ResponseSchema:
+    """``{"traits": [known trait ids]}`` (an empty list: no sensitivity shown)."""
+    traits = {"type": "array", "items": {"type": "string", "enum": list(taxonomy.trait_ids)}}
+    return ResponseSchema(name="trait_judgement", schema=strict_object({"traits": traits}))
+
+
 def user_text(messages: list[Turn]) -> str:
     """All user turns joined: what leak checks and judges read."""
     return "\n".join(t.content for t in messages if t.role == "user")
 
 
-def build_dialogue_messages(entry: PlanEntry, version: str = "dialogue-v1") -> tuple[Message, ...]:
+def build_dialogue_messages(entry: PlanEntry, version: str = "dialogue-v2") -> tuple[Message, ...]:
     """The prompt for one plan entry (cue instructions, liked films, optional seed turns)."""
     blocks = load_blocks(version)
     cue_lines = [
@@ -75,8 +123,12 @@ def build_dialogue_messages(entry: PlanEntry, version: str = "dialogue-v1") -> t
     if entry.seed_user_turns:
         turns = "\n".join(f"  user: {t}" for t in entry.seed_user_turns)
         seed = blocks["seed"].substitute(seed_turns=turns)
+    cue_format = blocks["cue_format"].template if entry.cues and "cue_format" in blocks else ""
     return load_prompt(version).render(
         n_user_turns=str(entry.n_user_turns),
+        n_assistant_turns=str(entry.n_user_turns - 1),
+        turn_keys=", ".join(f'"{k}"' for k in turn_keys(entry.n_user_turns)),
+        cue_format=cue_format,
         cue_rules=rules.template,
         liked="; ".join(f"{r.title} ({r.year})" if r.year else r.title for r in entry.liked)
         or "(none given)",
@@ -98,7 +150,10 @@ def _json_object(text: str) -> object:
         raise TaskParseError(f"invalid JSON: {exc.msg} at char {exc.pos}") from None
 
 
-def _check_turns(turns: list[Turn]) -> None:
+def _check_turns(turns: list[Turn], n_user_turns: int) -> None:
+    if len(turns) != 2 * n_user_turns - 1:
+        raise TaskParseError(f"expected {2 * n_user_turns - 1} turns ({n_user_turns} user "
+                             f"turns), got {len(turns)}")
     for i, turn in enumerate(turns):
         expected = "user" if i % 2 == 0 else "assistant"
         if turn.role != expected:
@@ -106,19 +161,48 @@ def _check_turns(turns: list[Turn]) -> None:
                                  "starting with the user)")
         if not turn.content.strip():
             raise TaskParseError(f"turn {i} is empty")
+        if turn.content.strip().strip('"').lower() in _PLACEHOLDERS:
+            raise TaskParseError(f"turn {i} is a placeholder, not the text of the turn")
     if turns[-1].role != "user":
         raise TaskParseError("the last turn must be the user's")
 
 
+def _keyed_to_listed(obj: dict[str, object], entry: PlanEntry) -> dict[str, object]:
+    """A ``dialogue-v2`` answer (turns and cues keyed) in the v1 shape (lists)."""
+    turns = obj.get("turns")
+    assert isinstance(turns, dict)
+    keys = turn_keys(entry.n_user_turns)
+    missing = [k for k in keys if k not in turns]
+    extra = [k for k in turns if k not in keys]
+    if missing or extra:
+        raise TaskParseError("turns must have exactly the keys " + ", ".join(keys)
+                             + (f"; missing {', '.join(missing)}" if missing else "")
+                             + (f"; unexpected {', '.join(map(str, extra))}" if extra else ""))
+    listed = [{"role": k.split("_")[0], "content": turns[k]} for k in keys]
+    cues = obj.get("cues") or {}
+    if not isinstance(cues, dict):
+        raise TaskParseError('"cues" must be an object keyed by trait_id')
+    cue_list = []
+    for trait_id, cue in cues.items():
+        if not isinstance(cue, dict) or not isinstance(cue.get("user_turn"), int):
+            raise TaskParseError(f'cues.{trait_id} needs an integer "user_turn" and a "text"')
+        cue_list.append({"trait_id": trait_id, "turn": 2 * (cue["user_turn"] - 1),
+                         "text": cue.get("text", "")})
+    return {"turns": listed, "cues": cue_list}
+
+
 def parse_dialogue(text: str, entry: PlanEntry) -> Draft:
     """The model's JSON -> :class:`Draft` with the planned cues located in user turns."""
+    obj = _json_object(text)
+    if isinstance(obj, dict) and isinstance(obj.get("turns"), dict):
+        obj = _keyed_to_listed(obj, entry)
     try:
-        parsed = _LLMDialogue.model_validate(_json_object(text))
+        parsed = _LLMDialogue.model_validate(obj)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise TaskParseError(f"schema error at {where}: {first['msg']}") from None
-    _check_turns(parsed.turns)
+    _check_turns(parsed.turns, entry.n_user_turns)
     by_trait = {c.trait_id: c for c in parsed.cues}
     cues: list[Cue] = []
     for planned in entry.cues:

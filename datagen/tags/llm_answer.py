@@ -103,7 +103,7 @@ def _json_object(text: str) -> dict[str, Any]:
     if start < 0 or end <= start:
         raise AnswerError("the answer contains no JSON object")
     try:
-        data = json.loads(body[start : end + 1])
+        data = json.loads(body[start : end + 1], strict=False)  # raw newlines in strings
     except ValueError as exc:
         raise AnswerError(f"the JSON object is not valid ({exc.args[0]})") from None
     if not isinstance(data, dict):

@@ -130,8 +130,10 @@ def test_tag_items_end_to_end_and_cached_rerun(responder_module, tmp_path):
     items = _catalogue().items
 
     async def run(srv):
+        # plain JSON mode (no probe, no constrained decoding): prose answers reach the
+        # parser and its retry path
         config = BackendConfig(kind="openai", model="fake-model", base_url=srv.openai_base_url,
-                               backoff_initial=0.01)
+                               backoff_initial=0.01, structured_output="json_object")
         with ResponseCache(tmp_path / "cache.sqlite") as cache:
             chat = CachedBackend(make_backend(config), cache)
             try:
@@ -240,6 +242,6 @@ def test_cli_bad_key_stops_with_one_line_and_no_output(tmp_path):
         result = CliRunner().invoke(_app(), args, env={"OPENAI_API_KEY": "sk-wrong-SECRET"})
         assert srv.stats()["requests"] <= 4  # stopped at the first 401 of each worker
     assert result.exit_code == 2
-    assert "HTTP 401 authentication failed" in result.output
+    assert "the API key was not accepted (HTTP 401)" in result.output
     assert "sk-wrong-SECRET" not in result.output
     assert not out.exists()

@@ -76,3 +76,33 @@ def test_cache_key_covers_every_parameter():
         cache_key("openai", "m", _req(json_mode=True)),
     ]
     assert len({base, *variants}) == len(variants) + 1
+
+
+def test_cache_key_is_the_canonical_dump_of_the_request():
+    import hashlib
+    import json
+
+    from datagen.llm import ResponseSchema
+    from datagen.llm.cache import KEY_VERSION
+
+    schema = ResponseSchema(name="s", schema={"type": "object", "properties": {}})
+    for request in (_req(), _req(seed=3, json_mode=True), _req(response_schema=schema)):
+        dumped = request.model_dump(mode="json", by_alias=True)
+        if dumped["response_schema"] is None:
+            del dumped["response_schema"]
+        payload = {"v": KEY_VERSION, "backend": "openai", "model": "m", "request": dumped}
+        text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert cache_key("openai", "m", request) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_progress_line_shows_counts_rate_failures_and_concurrency():
+    from datagen.cli.common import progress_line
+
+    usage = {"calls": 40, "cache_hits": 2, "retries": 3, "timeouts": 1, "throttled": 2,
+             "server_errors": 0, "failures": 1,
+             "concurrency": [{"model": "m", "limit": 8, "ceiling": 16}]}
+    line = progress_line("synthesize", 50, 200, 10.0, usage)
+    assert line.startswith("synthesize: 50/200 (25%) | 5.0/s | calls 40 cache hits 2 ")
+    assert "retries 3 timeouts 1 throttled 2" in line and "concurrency 8/16 (m)" in line
+    assert line.endswith("elapsed 10s ETA 30s")
+    assert "starting" in progress_line("tags llm", 0, 0, 2.0, None)

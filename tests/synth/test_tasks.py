@@ -43,21 +43,28 @@ def test_parse_roundtrip_with_fake_responder(entry):
     assert parse_dialogue(fenced, entry) == draft
 
 
+def _listed(n_turns: int, first_role: str = "user") -> list[dict[str, str]]:
+    roles = ["user", "assistant"] if first_role == "user" else ["assistant", "user"]
+    return [{"role": roles[i % 2], "content": f"turn {i}"} for i in range(n_turns)]
+
+
 @pytest.mark.parametrize(
-    ("text", "reason"),
+    ("make", "reason"),
     [
-        ("sorry, I cannot help", "no JSON object"),
-        ('{"turns": [', "no JSON object"),
-        ('{"turns": [{"role": "user", "content": "hi"}]}', "schema error"),
-        (json.dumps({"turns": [{"role": "assistant", "content": "a"}] * 3}), "should be a user"),
-        (json.dumps({"turns": [{"role": "user", "content": "a"},
-                               {"role": "assistant", "content": "b"},
-                               {"role": "user", "content": "c"}], "cues": []}), "no entry"),
+        (lambda n: "sorry, I cannot help", "no JSON object"),
+        (lambda n: '{"turns": [', "no JSON object"),
+        (lambda n: '{"turns": [{"role": "user", "content": "hi"}]}', "schema error"),
+        (lambda n: json.dumps({"turns": _listed(2 * n - 3)}), "expected"),
+        (lambda n: json.dumps({"turns": _listed(2 * n - 1, "assistant")}), "should be a user"),
+        (lambda n: json.dumps({"turns": _listed(2 * n - 1), "cues": []}), "no entry"),
+        (lambda n: json.dumps({"turns": [{**t, "content": "..."} for t in _listed(2 * n - 1)]}),
+         "placeholder"),
+        (lambda n: json.dumps({"turns": {"user_1": "a", "assistant_1": "b"}}), "missing"),
     ],
 )
-def test_parse_errors_explain(entry, text, reason):
+def test_parse_errors_explain(entry, make, reason):
     with pytest.raises(TaskParseError, match=reason):
-        parse_dialogue(text, entry)
+        parse_dialogue(make(entry.n_user_turns), entry)
 
 
 def test_repair_messages_append_answer_and_reason(entry):
