@@ -63,8 +63,9 @@ if [ -z "$PY" ]; then
   PY="$(env -u VIRTUAL_ENV PATH="${PATH#"${VIRTUAL_ENV:-/nonexistent}/bin:"}" \
         bash -c 'command -v python3')" || die "python3 not found"
 fi
-PYVER="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
-  || die "$PY does not run"
+# the interpreter itself, not a launcher such as a pyenv shim (whose target can change)
+PY="$("$PY" -c 'import sys; print(sys.executable)')" || die "$PY does not run"
+PYVER="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 STAMP="$KEY py$PYVER $MODEL_PIN"
 MARKER="$VENV/.saferec-llama"
 MANIFEST="$VENV/saferec-llama.json"
