@@ -64,8 +64,8 @@ if [ -z "$PY" ]; then
         bash -c 'command -v python3')" || die "python3 not found"
 fi
 # the interpreter itself, not a launcher such as a pyenv shim (whose target can change)
-PY="$("$PY" -c 'import sys; print(sys.executable)')" || die "$PY does not run"
-PYVER="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+read -r PY PYVER < <("$PY" -c 'import sys; print(sys.executable, "%d.%d" % sys.version_info[:2])') \
+  || die "$PY does not run"
 STAMP="$KEY py$PYVER $MODEL_PIN"
 MARKER="$VENV/.saferec-llama"
 MANIFEST="$VENV/saferec-llama.json"
