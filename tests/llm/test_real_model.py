@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-from real_model import MODEL_ALIAS, N_CTX, LlamaServer, RealModel
+from real_model import MODEL_ALIAS, N_CTX, LlamaServer, RealModel, llama_venv
 from structured_probe import FORMS, probe_form, response_format
 
 from datagen.parquet_io import read_parquet
@@ -98,6 +98,34 @@ def test_server_lists_the_model_and_stop_leaves_no_process(real_model: RealModel
     assert not _group_alive(pgid)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base_url}/models", timeout=2)
+
+
+def test_server_dies_with_a_killed_test_process(real_model: RealModel, tmp_path):
+    """SIGKILL of the process that started the server (no atexit, no fixture teardown)."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from real_model import LlamaServer, find_real_model\n"
+        f"srv = LlamaServer(find_real_model(), log_dir=Path({str(tmp_path)!r}))\n"
+        "srv.start()\n"
+        "print(srv.proc.pid, flush=True)\n"
+        "time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "SAFEREC_LLAMA_VENV": str(llama_venv())})
+    try:
+        assert parent.stdout is not None
+        line = parent.stdout.readline().strip()
+        assert line.isdigit(), f"helper did not start the server: {line!r}"
+        pgid = int(line)
+        assert _group_alive(pgid)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 20
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _group_alive(pgid), "llama server outlived the killed process that started it"
 
 
 def test_failed_start_names_the_cause_and_leaves_no_process(real_model: RealModel, tmp_path):
