@@ -34,14 +34,17 @@ from datagen.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.integration
 
-#: what llama-cpp-python 0.3.x's server does with each form (docs/local-models.md)
-EXPECTED_VERDICT = {
-    "json_schema": "rejected",  # HTTP 500: response_format.type must be 'text' or 'json_object'
-    "json_object_schema": "enforced",  # the schema becomes a grammar
-    "json_object": "json only",  # a generic JSON grammar: any object, the schema unseen
-    "none": "ignored",
+#: what llama-cpp-python 0.3.36's server does with each form (docs/local-models.md):
+#: the HTTP status and the probe verdicts that show it
+EXPECTED = {
+    # HTTP 500: "Input should be 'text' or 'json_object'" (pydantic validation of the body)
+    "json_schema": (500, {"rejected"}),
+    "json_object_schema": (200, {"enforced"}),  # the schema becomes a grammar
+    "json_object": (200, {"json only"}),  # a generic JSON grammar: any object, schema unseen
+    # nothing constrains the answer; the probe prompt asks for JSON, which a model may obey
+    "none": (200, {"ignored", "json only"}),
 }
-ENFORCED = [form for form, verdict in EXPECTED_VERDICT.items() if verdict == "enforced"]
+ENFORCED = [form for form, (_, verdicts) in EXPECTED.items() if verdicts == {"enforced"}]
 #: tokens the chat template adds around one message (SmolLM2: <|im_start|>role\n ... <|im_end|>\n)
 TEMPLATE_TOKENS_PER_MESSAGE = 8
 
@@ -170,18 +173,14 @@ def test_context_holds_the_longest_prompts(llama_server: LlamaServer):
 # -- which structured-output forms the server enforces -------------------------------------
 @pytest.mark.parametrize("form", FORMS)
 def test_structured_output_form_verdict(llama_server: LlamaServer, form: str):
-    result = probe_form(_client(llama_server), llama_server.model, form)
-    expected = EXPECTED_VERDICT[form]
-    assert result.verdict == expected, (
+    result = probe_form(_client(llama_server), llama_server.model, form, tries=4)
+    status, verdicts = EXPECTED[form]
+    assert (result.status, result.verdict in verdicts) == (status, True), (
         f"llama-cpp-python {llama_server.real.llama_cpp_python} now answers {form!r} with "
-        f"{result.verdict!r} (HTTP {result.status} {result.error[:200]} {result.answers}); "
-        "update docs/local-models.md and EXPECTED_VERDICT")
+        f"HTTP {result.status}, {result.verdict!r} ({result.error[:200]} {result.answers}); "
+        "update docs/local-models.md and EXPECTED")
     if form == "json_schema":
-        # rejected as a server error, not a 4xx: a client must not retry it as an outage
-        assert result.status == 500
-        assert "json_object" in result.error
-    else:
-        assert result.status == 200
+        assert "json_object" in result.error  # the error names the forms it takes
 
 
 @pytest.mark.parametrize("form", ENFORCED)
