@@ -10,8 +10,10 @@ killed, the kernel sends the server SIGTERM (``PR_SET_PDEATHSIG``), so no server
 test session. Nothing is downloaded at run time: the weights come from the registry package.
 
 The options suit a 135M model on 2 shared CPU cores: ``n_ctx`` 4096 holds the longest
-prompt (judge prompt ~1k tokens; dialogue prompt plus one repair round ~2k) plus the answer;
-2 threads; the chat template is the one stored in the GGUF (no ``--chat_format``).
+prompt (dialogue prompt ~1k tokens, ~1.9k with a repair round; judge prompt ~1k) plus the
+answer; 1 thread, which was 3-7x faster than 2 while other work shares the cores (ggml's
+threads spin-wait for each other); the chat template is the one stored in the GGUF (no
+``--chat_format``).
 """
 
 from __future__ import annotations
