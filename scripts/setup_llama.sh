@@ -95,6 +95,8 @@ pip_quiet() {
 wheel_file() { find "$WHEELS" -maxdepth 1 -name "llama_cpp_python-$LLAMA_VERSION-*.whl" | head -n1; }
 
 if [ -z "$(wheel_file)" ]; then
+  command -v c++ >/dev/null || command -v g++ >/dev/null \
+    || die "no C++ compiler to build llama-cpp-python: apt-get install build-essential cmake"
   log "building llama-cpp-python $LLAMA_VERSION ($LEVEL, $CMAKE_FLAGS): one-off compile,"
   log "about 10 minutes on 2 cores; cached in $WHEELS"
   start=$SECONDS
