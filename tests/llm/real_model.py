@@ -11,9 +11,9 @@ test session. Nothing is downloaded at run time: the weights come from the regis
 
 The options suit a 135M model on 2 shared CPU cores: ``n_ctx`` 4096 holds the longest
 prompt (dialogue prompt ~1k tokens, ~1.9k with a repair round; judge prompt ~1k) plus the
-answer; 1 thread, which was 3-7x faster than 2 while other work shares the cores (ggml's
-threads spin-wait for each other); the chat template is the one stored in the GGUF (no
-``--chat_format``).
+answer; 1 thread, faster than 2 here both idle (90 vs 69 tokens/s) and with other work on
+the cores (3-7x: ggml's threads spin-wait for each other); the chat template is the one
+stored in the GGUF (no ``--chat_format``).
 """
 
 from __future__ import annotations
