@@ -145,7 +145,9 @@ def _json_object(text: str) -> object:
     if start < 0 or end <= start:
         raise TaskParseError("no JSON object found in the answer")
     try:
-        return json.loads(stripped[start:end + 1])
+        # strict=False: raw newlines inside strings are accepted, as some constrained decoders
+        # (llama-cpp-python's schema grammars) let them through
+        return json.loads(stripped[start:end + 1], strict=False)
     except json.JSONDecodeError as exc:
         raise TaskParseError(f"invalid JSON: {exc.msg} at char {exc.pos}") from None
 
