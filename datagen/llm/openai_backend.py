@@ -20,7 +20,13 @@ from typing import Any
 from datagen.llm.failures import MalformedResponseError, classify
 from datagen.llm.ratelimit import estimate_tokens
 from datagen.llm.retrying import RetryingBackend
-from datagen.llm.structured import OPENAI_CHAIN, PROBE_REQUEST, StructuredMode, probe_verdict
+from datagen.llm.structured import (
+    OPENAI_CHAIN,
+    PROBE_REQUEST,
+    StructuredMode,
+    probe_verdict,
+    without_keywords,
+)
 from datagen.llm.types import ChatRequest, ChatResult, Usage
 
 __all__ = ["OpenAIBackend", "response_format"]
@@ -29,8 +35,15 @@ __all__ = ["OpenAIBackend", "response_format"]
 _PROBE_TRIES = 3
 
 
-def response_format(request: ChatRequest, mode: StructuredMode) -> dict[str, Any] | None:
-    """The ``response_format`` of ``request`` in ``mode`` (None: send none)."""
+def response_format(request: ChatRequest, mode: StructuredMode, *,
+                    vendor: bool = False) -> dict[str, Any] | None:
+    """The ``response_format`` of ``request`` in ``mode`` (None: send none).
+
+    ``vendor``: the request goes to OpenAI's own API, whose strict mode refuses the string
+    length keywords that local grammar builders honour (they keep a small model from
+    answering an empty string or running one string up to the token budget): they are left
+    out there.
+    """
     schema = request.response_schema
     if mode is StructuredMode.prompt or (schema is None and not request.json_mode):
         return None
@@ -38,9 +51,13 @@ def response_format(request: ChatRequest, mode: StructuredMode) -> dict[str, Any
         return {"type": "json_object"}
     if mode is StructuredMode.json_object_schema:
         return {"type": "json_object", "schema": schema.schema_}
+    body = without_keywords(schema.schema_, _VENDOR_UNSUPPORTED) if vendor else schema.schema_
     return {"type": "json_schema",
-            "json_schema": {"name": schema.name, "schema": schema.schema_,
-                            "strict": schema.strict}}
+            "json_schema": {"name": schema.name, "schema": body, "strict": schema.strict}}
+
+
+#: JSON Schema keywords OpenAI's strict mode does not accept
+_VENDOR_UNSUPPORTED = frozenset({"minLength", "maxLength"})
 
 
 class OpenAIBackend(RetryingBackend):
@@ -79,7 +96,8 @@ class OpenAIBackend(RetryingBackend):
         }
         if request.seed is not None:
             params["seed"] = request.seed
-        fmt = response_format(request, mode or self._current_mode())
+        fmt = response_format(request, mode or self._current_mode(),
+                              vendor=not self.config.base_url)
         if fmt is not None:
             params["response_format"] = fmt
         return params
@@ -154,7 +172,10 @@ class OpenAIBackend(RetryingBackend):
                 failure = classify(exc)
                 if failure.status in (401, 403, 404):
                     raise self.error(exc, attempt) from None
-                if failure.retryable and attempt < _PROBE_TRIES:
+                if failure.retryable and attempt < _PROBE_TRIES \
+                        and "response_format" not in failure.detail:
+                    # a 5xx that names response_format is a rejection of the form
+                    # (llama-cpp-python answers json_schema with HTTP 500), not a hiccup
                     await asyncio.sleep(self._delay(exc, attempt))
                     continue
                 if failure.kind in ("timeout", "connection"):

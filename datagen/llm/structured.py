@@ -58,6 +58,21 @@ def strict_object(properties: dict[str, Any]) -> dict[str, Any]:
             "additionalProperties": False}
 
 
+def without_keywords(schema: Any, keywords: frozenset[str]) -> Any:
+    """``schema`` with ``keywords`` removed at every level (property names are kept)."""
+    if isinstance(schema, list):
+        return [without_keywords(v, keywords) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: without_keywords(v, keywords) for name, v in value.items()}
+        elif key not in keywords:
+            out[key] = without_keywords(value, keywords)
+    return out
+
+
 _PROBE_SCHEMA = strict_object({
     "probe": {"type": "string", "enum": ["datagen-structured-probe"]},
     "count": {"type": "integer", "enum": [3]},

@@ -84,24 +84,35 @@ def turn_keys(n_user_turns: int) -> list[str]:
     return keys
 
 
+#: longest turn / cue quote a dialogue schema allows (characters)
+MAX_TURN_CHARS = 600
+MAX_CUE_CHARS = 400
+#: most trait ids a judge answer may list (users carry at most a few traits)
+JUDGE_MAX_TRAITS = 4
+
+
 def dialogue_schema(entry: PlanEntry, version: str = "dialogue-v2") -> ResponseSchema | None:
     """The answer's JSON Schema for ``entry`` (None for prompt versions without one)."""
     if version not in SCHEMA_VERSIONS:
         return None
-    text = {"type": "string"}
+    # non-empty and bounded: a small constrained model otherwise answers "" or runs one
+    # string up to the token budget (seen with SmolLM2 under llama-cpp-python grammars)
+    text = {"type": "string", "minLength": 1, "maxLength": MAX_TURN_CHARS}
     props: dict[str, object] = {
         "turns": strict_object({key: text for key in turn_keys(entry.n_user_turns)})}
     if entry.cues:
         user_turns = list(range(1, entry.n_user_turns + 1))
         cue = strict_object({"user_turn": {"type": "integer", "enum": user_turns},
-                             "text": text})
+                             "text": {**text, "maxLength": MAX_CUE_CHARS}})
         props["cues"] = strict_object({c.trait_id: cue for c in entry.cues})
     return ResponseSchema(name="saferec_dialogue", schema=strict_object(props))
 
 
 def judge_schema(taxonomy: Taxonomy) -> ResponseSchema:
     """``{"traits": [known trait ids]}`` (an empty list: no sensitivity shown)."""
-    traits = {"type": "array", "items": {"type": "string", "enum": list(taxonomy.trait_ids)}}
+    # bounded: a small model under a grammar may repeat one id until the token budget ends
+    traits = {"type": "array", "items": {"type": "string", "enum": list(taxonomy.trait_ids)},
+              "maxItems": JUDGE_MAX_TRAITS}
     return ResponseSchema(name="trait_judgement", schema=strict_object({"traits": traits}))
 
 
