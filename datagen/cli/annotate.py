@@ -7,11 +7,16 @@ A thin layer over the :mod:`annotation` package. Credentials come from ``--api-u
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from datagen.cli.common import console
+from datagen.cli.common import console, err_console
+
+if TYPE_CHECKING:
+    from annotation.server import LocalArgillaStack
 
 __all__ = ["app", "pull", "push", "serve", "users_add"]
 
@@ -40,54 +45,85 @@ _SPLIT = typer.Option(None, "--split", show_default=False,
                       help="Use <run-dir>/splits/<SPLIT>.parquet (train, validation, test).")
 
 
+#: environment variables of `serve`'s owner credentials (not on the command line: ps shows it)
+ENV_OWNER_KEY = "SAFEREC_ARGILLA_API_KEY"
+ENV_OWNER_PASSWORD = "SAFEREC_ARGILLA_PASSWORD"
+
+
+def warn_if_on_command_line(ctx: typer.Context, param: str, env: str) -> None:
+    """A secret typed as an option is readable by every local user in ps; say so."""
+    from click.core import ParameterSource
+
+    if ctx.get_parameter_source(param) is ParameterSource.COMMANDLINE:
+        flag = "--" + param.replace("_", "-")
+        err_console.print(f"[yellow]warning:[/] {flag} on the command line is visible to other "
+                          f"users (ps, /proc); set {env} instead", highlight=False)
+
+
 @app.command()
 def serve(
+    ctx: typer.Context,
     port: int = typer.Option(0, "--port", help="Port of the UI/API (0 = a free port)."),
-    api_key: str | None = typer.Option(None, "--api-key", show_default=False,
-                                       help="Owner API key (default: random, or reused)."),
-    password: str | None = typer.Option(None, "--password", show_default=False,
-                                        help="Owner password, 8+ chars (default: random)."),
+    api_key: str | None = typer.Option(None, "--api-key", envvar=ENV_OWNER_KEY,
+                                       show_default=False,
+                                       help=f"Owner API key (env {ENV_OWNER_KEY}; default: "
+                                       "random, or the one stored in --data-dir)."),
+    password: str | None = typer.Option(None, "--password", envvar=ENV_OWNER_PASSWORD,
+                                        show_default=False,
+                                        help=f"Owner password, 8+ chars (env "
+                                        f"{ENV_OWNER_PASSWORD}; default: random, or stored)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", show_default=False,
                                          help="Keep data here across restarts (default: a "
                                          "temporary folder removed on exit)."),
 ) -> None:
-    """Start a local Argilla stack (redis + search engine + server + worker) until Ctrl-C.
+    """Start a local Argilla stack (redis + search engine + server + worker) until stopped.
 
-    Needs `bash scripts/setup_argilla.sh` once (Debian redis-server and a separate
-    argilla-server virtualenv). For production use Argilla's Docker image instead.
+    Ctrl-C, SIGTERM or SIGHUP stop every process of the stack, also during start-up and
+    also when started in the background with `&` (exit status 0 once it was ready, 128 +
+    signal number if stopped before). Credentials never appear on a command line: pass them
+    through the environment. Needs `bash scripts/setup_argilla.sh` once (Debian
+    redis-server and a separate argilla-server virtualenv). For production use Argilla's
+    Docker image instead.
 
-    Example: datagen annotate serve --port 6900 --data-dir ~/saferec-argilla
+    Example: SAFEREC_ARGILLA_PASSWORD=... datagen annotate serve --port 6900 --data-dir ~/argilla
     """
-    import signal
-    import time
-
-    from rich.panel import Panel
-
+    from annotation.lifecycle import StopRequested, stop_on_signals
     from annotation.server import LocalArgillaStack
 
+    warn_if_on_command_line(ctx, "api_key", ENV_OWNER_KEY)
+    warn_if_on_command_line(ctx, "password", ENV_OWNER_PASSWORD)
     stack = LocalArgillaStack(port=port or None, api_key=api_key, password=password,
                               data_dir=data_dir)
-    with console.status("starting redis, search engine, argilla-server and worker..."):
-        stack.start()
+    ready = False
+    try:
+        with stop_on_signals():  # before the first child starts
+            try:
+                with console.status("starting redis, search engine, argilla-server and "
+                                    "worker..."):
+                    stack.start()
+                ready = True
+                _print_running(stack)
+                while True:
+                    time.sleep(3600)
+            finally:
+                console.print("stopping...")
+                stack.stop()
+    except StopRequested as stop:
+        if not ready:
+            console.print(f"[yellow]stopped during start-up[/] ({stop})", highlight=False)
+            raise typer.Exit(128 + stop.signum) from None
+    console.print("[green]stopped[/]")
 
-    def _term(*_: object) -> None:
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _term)
+def _print_running(stack: LocalArgillaStack) -> None:
+    from rich.panel import Panel
+
     console.print(Panel.fit(
         f"UI and API  [bold]{stack.url}[/]\n"
         f"username    {stack.username}\npassword    {stack.password}\n"
         f"API key     {stack.api_key}\ndata        {stack.data_dir}\n\n"
         f"export ARGILLA_API_URL={stack.url}\nexport ARGILLA_API_KEY={stack.api_key}",
         title="Argilla is running - Ctrl-C stops it", border_style="green"), highlight=False)
-    try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        console.print("stopping...")
-    finally:
-        stack.stop()
-    console.print("[green]stopped[/]")
 
 
 @app.command()
