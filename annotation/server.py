@@ -92,6 +92,8 @@ class LocalArgillaStack:
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
         self._env: dict[str, str] = {}
+        #: the search engine's (noida-db's Elasticsearch API) URL once started
+        self.search_url = ""
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -117,12 +119,13 @@ class LocalArgillaStack:
             self._spawn("search", [str(self._noida_binary()), "start", "--data-dir",
                                    str(self._dir / "search"), "--host", "127.0.0.1", "--only",
                                    "elasticsearch", "--elasticsearch-port", str(es_port)])
-            self._env = self._server_env(redis_port, es_port)
+            self.search_url = f"http://127.0.0.1:{es_port}"
+            self._env = self._server_env(redis_port)
             # the SQLite migration needs neither redis nor search: overlap their start-up
             migrate = self._spawn("migrate", self._server_cmd("database", "migrate"),
                                   env=self._env)
             self._wait_tcp("redis", redis_port)
-            self._wait_http("search", f"http://127.0.0.1:{es_port}/")
+            self._wait_http("search", f"{self.search_url}/")
             self._wait_exit("migrate", migrate)
             # the owner's key and password go through the environment, never argv
             users = self._spawn(
@@ -217,12 +220,12 @@ class LocalArgillaStack:
         env[MARKER_ENV] = str(self._dir)
         return env
 
-    def _server_env(self, redis_port: int, es_port: int) -> dict[str, str]:
+    def _server_env(self, redis_port: int) -> dict[str, str]:
         env = self._base_env()
         env.update({
             "PATH": f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
             "ARGILLA_HOME_PATH": str(self._dir / "home"),
-            "ARGILLA_ELASTICSEARCH": f"http://127.0.0.1:{es_port}",
+            "ARGILLA_ELASTICSEARCH": self.search_url,
             "ARGILLA_SEARCH_ENGINE": "elasticsearch",
             "ARGILLA_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "HF_HUB_DISABLE_TELEMETRY": "1",

@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
+from annotator import Annotator
 from factories import make_sample, make_samples
 from typer.testing import CliRunner
 
@@ -64,28 +64,6 @@ def _datagen(stack: LocalArgillaStack, *args: str,
     exe = Path(sys.executable).with_name("datagen")
     return subprocess.run([str(exe), "annotate", *args], env=env, capture_output=True,
                           text=True, timeout=120)
-
-
-class Annotator:
-    """An annotator using the same REST calls as the Argilla UI, with their own token."""
-
-    def __init__(self, url: str, username: str, password: str) -> None:
-        self.base = f"{url}/api/v1"
-        r = httpx.post(f"{self.base}/token", data={"username": username, "password": password})
-        r.raise_for_status()
-        self.headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-    def record_ids(self, dataset_id: str) -> dict[str, str]:
-        r = httpx.post(f"{self.base}/me/datasets/{dataset_id}/records/search",
-                       params={"limit": 1000}, json={}, headers=self.headers, timeout=30)
-        r.raise_for_status()
-        return {it["record"]["external_id"]: it["record"]["id"] for it in r.json()["items"]}
-
-    def submit(self, record_id: str, **values: object) -> None:
-        body = {"values": {q: {"value": v} for q, v in values.items()}, "status": "submitted"}
-        r = httpx.post(f"{self.base}/records/{record_id}/responses", json=body,
-                       headers=self.headers, timeout=30)
-        assert r.status_code == 201, r.text
 
 
 def _answers(i: int, who: str) -> dict[str, object]:
