@@ -107,18 +107,11 @@ def find_dataset(client: rg.Argilla, name: str, workspace: rg.Workspace) -> rg.D
 
 
 def _mode(suggested: bool) -> str:
+    """How the traits question is asked, in words."""
     return "with the generator's traits suggested" if suggested else "blind (no suggestion)"
 
 
 def _check_existing(ds: rg.Dataset, wanted: rg.Settings, taxonomy: Taxonomy) -> None:
-    have_mode = traits_suggested_of(ds.settings.guidelines)
-    want_mode = traits_suggested_of(wanted.guidelines)
-    if have_mode != want_mode:
-        flag = "with" if have_mode else "without"
-        raise DatasetSettingsMismatchError(
-            f"dataset {ds.name!r} asks for traits {_mode(have_mode)}, not {_mode(want_mode)};"
-            f" push {flag} --suggest-traits, or to a new dataset name (blind and suggested "
-            "answers must not be pooled)")
     stored = taxonomy_tag_of(ds.settings.guidelines)
     if stored is None or stored.split("+")[0] != f"{taxonomy.name}@{taxonomy.version}":
         raise TaxonomyVersionMismatchError(
@@ -130,6 +123,13 @@ def _check_existing(ds: rg.Dataset, wanted: rg.Settings, taxonomy: Taxonomy) -> 
         raise DatasetSettingsMismatchError(
             f"dataset {ds.name!r} exists with other {' and '.join(diff)} than this toolkit "
             "builds; push to a new dataset name or delete it in Argilla")
+    have_mode = traits_suggested_of(ds.settings.guidelines)
+    if have_mode != traits_suggested_of(wanted.guidelines):
+        flag = "with" if have_mode else "without"
+        raise DatasetSettingsMismatchError(
+            f"dataset {ds.name!r} asks for traits {_mode(have_mode)}, not "
+            f"{_mode(not have_mode)}; push {flag} --suggest-traits, or to a new dataset name "
+            "(blind and suggested answers must not be pooled)")
 
 
 def ensure_dataset(client: rg.Argilla, name: str, workspace: str, taxonomy: Taxonomy,

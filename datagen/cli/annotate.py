@@ -139,6 +139,11 @@ def push(
                                               help="Taxonomy YAML (default: embedded)."),
     batch_size: int = typer.Option(250, "--batch-size", min=1, max=500,
                                    help="Records per bulk upsert."),
+    suggest_traits: bool = typer.Option(
+        False, "--suggest-traits",
+        help="Pre-select the generator's traits in the traits question (the old behaviour). "
+        "Default: blind - annotators infer traits from the dialogue alone, so `pull` can "
+        "measure human inferability. Fixed per dataset."),
     api_url: str | None = _URL,
     api_key: str | None = _KEY,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -146,7 +151,9 @@ def push(
     """Create or update an Argilla dataset with one record per sample (record id = sample id).
 
     Idempotent and resumable: a re-run sends only new or changed samples and never
-    duplicates; after an interrupted push, run the same command again.
+    duplicates; after an interrupted push, run the same command again. The traits question
+    is blind unless --suggest-traits (recorded in the dataset's guidelines and in the pull
+    report; a push in the other mode is refused).
 
     Example: datagen annotate push --split test --dataset saferec-test --min-submitted 2
     """
@@ -167,13 +174,15 @@ def push(
         result = push_samples(
             client, samples, dataset=dataset, workspace=workspace, taxonomy=taxonomy,
             min_submitted=min_submitted, batch_size=batch_size, source=str(path),
+            suggest_traits=suggest_traits,
             on_progress=lambda done, todo: bar.update(task, completed=done, total=todo))
     if as_json:
         typer.echo(result.model_dump_json())
         return
     console.print(f"[green]pushed[/] {result.total} samples from {path} to {workspace}/{dataset}:"
                   f" {result.created} created, {result.updated} updated, {result.unchanged} "
-                  f"unchanged (min_submitted {result.min_submitted})\n  {result.url}",
+                  f"unchanged (min_submitted {result.min_submitted}, traits question "
+                  f"{'suggested' if result.traits_suggested else 'blind'})\n  {result.url}",
                   highlight=False)
 
 
@@ -201,7 +210,10 @@ def pull(
     Verdict per record: accepted when a strict majority says the cue is implicit and the
     ground truth safe and the median naturalness is >= 3; rejected otherwise; pending with
     fewer than min_submitted responses. Agreement: Krippendorff's alpha (nominal for labels
-    and per trait, ordinal for naturalness) and percent agreement.
+    and per trait, ordinal for naturalness) and percent agreement. Human inferability: per
+    trait, cue strategy and variant, the share of annotators who named the planned trait and
+    false positives on control samples, next to the inferability judge's figures, with 95%
+    intervals (in the samples' `human` column, the report and, after `export hf`, the card).
 
     Example: datagen annotate pull --split test --dataset saferec-test
     """
