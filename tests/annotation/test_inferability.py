@@ -117,3 +117,25 @@ def test_bootstrap_alpha_is_deterministic_and_brackets_the_estimate() -> None:
     assert interval[0] < alpha < interval[1] and interval[1] - interval[0] < 0.3
     assert bootstrap_alpha([2, 2], [2, 2]) is None  # no variation: nothing to resample
     assert bootstrap_alpha([1], [2]) is None
+
+
+def test_dataset_card_shows_human_inferability_and_never_pools_modes() -> None:
+    from datagen.records.sample import samples_to_table
+    from exports.hf_card import provenance, render_card
+
+    samples = _fixture()
+    blind = [s.model_copy(update={"human": s.human.model_copy(update={"traits_suggested": False})})
+             if s.human else s for s in samples]
+    suggested = [s.model_copy(update={"sample_id": f"x{s.sample_id}", "human": s.human.model_copy(
+        update={"traits_suggested": True, "trait_votes": [TraitVote(trait="gore", votes=2)]})})
+        for s in samples if s.human]
+    prov = provenance({"train": samples_to_table(blind + suggested), "test": samples_to_table([])})
+    inf = prov["human_inferability"]
+    assert inf["traits_suggested"] is False and inf["records"] == 7  # the blind ones only
+    assert inf["per_trait"]["gore"]["human"]["share"] == 5 / 8
+    card = render_card({"sft": {"train": 15, "test": 0}}, prov)
+    assert "### Human inferability (annotators vs the inferability judge)" in card
+    assert "| gore | 4 | 0.62 [" in card
+    none = provenance({"train": samples_to_table([make_sample(1)])})
+    assert none["human_inferability"] is None
+    assert "Human inferability" not in render_card({"sft": {"train": 1}}, none)
