@@ -7,6 +7,7 @@ A thin layer over the :mod:`annotation` package. Credentials come from ``--api-u
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,9 +53,8 @@ ENV_OWNER_PASSWORD = "SAFEREC_ARGILLA_PASSWORD"
 
 def warn_if_on_command_line(ctx: typer.Context, param: str, env: str) -> None:
     """A secret typed as an option is readable by every local user in ps; say so."""
-    from click.core import ParameterSource
-
-    if ctx.get_parameter_source(param) is ParameterSource.COMMANDLINE:
+    source = ctx.get_parameter_source(param)  # typer may carry its own click: compare names
+    if getattr(source, "name", None) == "COMMANDLINE":
         flag = "--" + param.replace("_", "-")
         err_console.print(f"[yellow]warning:[/] {flag} on the command line is visible to other "
                           f"users (ps, /proc); set {env} instead", highlight=False)
@@ -106,7 +106,8 @@ def serve(
                 while True:
                     time.sleep(3600)
             finally:
-                console.print("stopping...")
+                if ready or isinstance(sys.exc_info()[1], StopRequested):
+                    console.print("stopping...")
                 stack.stop()
     except StopRequested as stop:
         if not ready:
