@@ -24,6 +24,7 @@ __all__ = ["BOOTSTRAP_SEED", "RESAMPLES", "Z95", "binary_alpha", "bootstrap_alph
 Z95 = 1.959963984540054
 RESAMPLES = 1000
 BOOTSTRAP_SEED = 0
+_CHUNK = 100
 
 
 def wilson(share: float, n: float, z: float = Z95) -> tuple[float, float]:
@@ -34,14 +35,15 @@ def wilson(share: float, n: float, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _alpha(yes: np.ndarray, m: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Binary alpha for each row of ``weights`` (how often each unit is drawn); NaN if undefined."""
-    n = weights @ m
-    k = weights @ yes
-    observed = weights @ (yes * (m - yes) / (m - 1))
+def _alpha_from_sums(n: np.ndarray, k: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Binary alpha from summed answers, yes answers and disagreement terms; NaN if undefined."""
     expected = k * (n - k)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(expected > 0, 1.0 - (n - 1) * observed / expected, np.nan)
+
+
+def _disagreement(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return y * (m - y) / (m - 1)
 
 
 def _pairable(yes: Sequence[int], answers: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +57,7 @@ def binary_alpha(yes: Sequence[int], answers: Sequence[int]) -> float | None:
     y, m = _pairable(yes, answers)
     if not len(m):
         return None
-    value = float(_alpha(y, m, np.ones((1, len(m))))[0])
+    value = float(_alpha_from_sums(m.sum(), y.sum(), _disagreement(y, m).sum()))
     return None if math.isnan(value) else value
 
 
@@ -70,8 +72,13 @@ def bootstrap_alpha(yes: Sequence[int], answers: Sequence[int], *, resamples: in
     if len(m) < 2:
         return None
     rng = np.random.default_rng(seed)
-    weights = rng.multinomial(len(m), np.full(len(m), 1.0 / len(m)), size=resamples)
-    values = _alpha(y, m, weights.astype(float))
+    d = _disagreement(y, m)
+    chunks = []
+    for start in range(0, resamples, _CHUNK):  # bounded memory: _CHUNK x units indices
+        idx = rng.integers(0, len(m), size=(min(_CHUNK, resamples - start), len(m)))
+        chunks.append(_alpha_from_sums(m[idx].sum(axis=1), y[idx].sum(axis=1),
+                                       d[idx].sum(axis=1)))
+    values = np.concatenate(chunks)
     values = values[~np.isnan(values)]
     if len(values) < resamples / 2:
         return None
