@@ -5,11 +5,12 @@ engine, argilla-server, its worker, one-off set-up steps), each in its own sessi
 terminal's Ctrl-C reaches only ``datagen``. If ``datagen`` dies without stopping them they run
 on under PID 1. So:
 
-* :func:`stop_on_signals` installs handlers for SIGTERM, SIGINT and SIGHUP *before* the first
-  child starts, whatever disposition was inherited: a job started with ``&`` from a script
-  inherits SIGINT *ignored*, and Python then never raises KeyboardInterrupt. Each handler
-  raises :class:`StopRequested` once; later signals are remembered, not raised, so cleanup
-  runs to the end.
+* :func:`stop_on_signals` installs handlers for SIGTERM and SIGINT *before* the first child
+  starts, whatever disposition was inherited: a job started with ``&`` from a script
+  inherits SIGINT *ignored*, and Python then never raises KeyboardInterrupt. SIGHUP (the
+  terminal closed) stops too, unless it arrived ignored: that is ``nohup`` asking to survive
+  the terminal. Each handler raises :class:`StopRequested` once; later signals are
+  remembered, not raised, so cleanup runs to the end.
 * :func:`deferred` marks a section (start a child and record it; stop every child) during
   which a signal is held back and raised when the section ends. A flag checked by the Python
   handler is used rather than ``pthread_sigmask``: with a second thread alive (rich's spinner)
@@ -30,6 +31,8 @@ from types import FrameType
 __all__ = ["STOP_SIGNALS", "StopRequested", "deferred", "stop_on_signals"]
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+#: signals whose inherited SIG_IGN is respected (nohup)
+_KEEP_IGNORED = (signal.SIGHUP,)
 
 
 class StopRequested(BaseException):
@@ -75,7 +78,7 @@ def deferred() -> Iterator[None]:
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """Turn SIGTERM, SIGINT and SIGHUP into :class:`StopRequested` inside the block.
+    """Turn SIGTERM, SIGINT and (unless ignored) SIGHUP into :class:`StopRequested`.
 
     Main thread only (Python runs signal handlers there). The previous handlers (or
     dispositions) are restored on exit.
@@ -86,7 +89,8 @@ def stop_on_signals() -> Iterator[None]:
     _state.pending, _state.raised = None, False
     try:
         for sig in STOP_SIGNALS:
-            signal.signal(sig, _handler)
+            if not (sig in _KEEP_IGNORED and previous[sig] == signal.SIG_IGN):
+                signal.signal(sig, _handler)
         yield
     finally:
         for sig, old in previous.items():
