@@ -11,7 +11,8 @@ docs/annotation.md).
 Lifecycle: each child is started and recorded inside :func:`annotation.lifecycle.deferred`, so
 a stop signal can never fall between the fork and the bookkeeping (an unrecorded child would
 outlive us); :meth:`stop` runs in one too. Every child carries ``SAFEREC_ARGILLA_STACK=<data
-dir>`` in its environment (inherited by its own children) so leftovers can be found, and, when
+dir>`` in its environment (inherited by its own children; redis, which overwrites its
+environment with its process title, in the title) so leftovers can be found, and, when
 started from the main thread, a parent-death signal (``setpriv --pdeathsig TERM``) so even a
 ``kill -9`` of the parent stops the stack. Secrets never reach a command line: the
 argilla-server processes run through :mod:`annotation.argilla_launch`, which reads CLI options
@@ -115,7 +116,8 @@ class LocalArgillaStack:
         redis_port, es_port = free_port(), free_port()
         try:
             self._spawn("redis", ["redis-server", "--bind", "127.0.0.1", "--port",
-                                  str(redis_port), "--save", "", "--appendonly", "no"])
+                                  str(redis_port), "--save", "", "--appendonly", "no",
+                                  *self._redis_title()])
             self._spawn("search", [str(self._noida_binary()), "start", "--data-dir",
                                    str(self._dir / "search"), "--host", "127.0.0.1", "--only",
                                    "elasticsearch", "--elasticsearch-port", str(es_port)])
@@ -236,6 +238,21 @@ class LocalArgillaStack:
     def _server_cmd(self, *args: str) -> list[str]:
         """argilla-server's CLI through our launcher (options from env, noida-db compat)."""
         return [str(self.venv / "bin" / "python"), "-I", argilla_launch.__file__, *args]
+
+    def _redis_title(self) -> list[str]:
+        """Put the stack marker in redis's process title (Redis 7+).
+
+        Redis rewrites its title over the memory that held its environment, so
+        ``/proc/PID/environ`` no longer shows the marker; the title (``/proc/PID/cmdline``)
+        does.
+        """
+        out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True,
+                             check=False).stdout
+        major = out.split("v=", 1)[-1].split(".", 1)[0]
+        if not major.isdigit() or int(major) < 7:
+            return []
+        return ["--proc-title-template",
+                f"{{title}} {{listen-addr}} {{server-mode}} {MARKER_ENV}={self._dir}"]
 
     @staticmethod
     def _death_signal_prefix() -> list[str]:

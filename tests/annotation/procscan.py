@@ -2,7 +2,8 @@
 
 A stack's processes (and their children) carry ``SAFEREC_ARGILLA_STACK=<data dir>`` in their
 environment; ``/proc/PID/environ`` is readable by the same user and root, which is who runs
-the tests.
+the tests. Redis writes its process title over its environment, so it carries the marker in
+its title (its command line) instead: both are searched.
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ def _alive(pid: int) -> bool:
 
 def stack_processes(data_dir: Path) -> dict[int, str]:
     """pid -> command line of every live process whose environment names ``data_dir``."""
-    marker = f"{MARKER_ENV}={data_dir}".encode()
+    marker = f"{MARKER_ENV}={data_dir}"
     out = {}
     for pid in _pids():
-        if marker in _read(Path(f"/proc/{pid}/environ")).split(b"\0") and _alive(pid):
-            out[pid] = cmdline(pid)
+        env = _read(Path(f"/proc/{pid}/environ")).split(b"\0")
+        cmd = cmdline(pid)
+        if (marker.encode() in env or marker in cmd.split()) and _alive(pid):
+            out[pid] = cmd
     return out
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from procscan import all_cmdlines, sig_ignored, stack_processes
+from procscan import all_cmdlines, cmdline, sig_ignored, stack_processes
 
 from annotation.server import free_port, server_venv
 
@@ -99,6 +99,9 @@ def test_background_job_inherits_sigint_ignored(tmp_path: Path) -> None:
     assert proc.stdout is not None
     pid = int(proc.stdout.readline())
     try:
+        deadline = time.monotonic() + 10
+        while "sleep 30" not in cmdline(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the fork has not exec'd yet: dispositions may not be set
         assert sig_ignored(pid, signal.SIGINT) and not sig_ignored(pid, signal.SIGTERM)
     finally:
         os.kill(pid, signal.SIGKILL)
