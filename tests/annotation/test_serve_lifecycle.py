@@ -10,16 +10,17 @@ neither the API key nor the password.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from procscan import all_cmdlines, cmdline, sig_ignored, stack_processes
+from procscan import all_cmdlines, sig_ignored, stack_processes
 
 from annotation.server import free_port, server_venv
 
@@ -71,11 +72,39 @@ class Serve:
                 os.kill(self.pid, signal.SIGKILL)
                 self.shell.wait()
 
+    def close(self) -> None:
+        """After a failed test: stop serve (TERM, then KILL) so no stack outlives the test."""
+        if self.shell.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.shell.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.shell.wait()
+        for pid in stack_processes(self.data):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
     def survivors(self, grace: float = 5.0) -> dict[int, str]:
         deadline = time.monotonic() + grace
         while (left := stack_processes(self.data)) and time.monotonic() < deadline:
             time.sleep(0.1)
         return left
+
+
+@pytest.fixture
+def start_serve(tmp_path: Path) -> Iterator[Callable[..., Serve]]:
+    """Start backgrounded serves; whatever a test leaves running is stopped afterwards."""
+    started: list[Serve] = []
+
+    def start(env: dict[str, str] | None = None) -> Serve:
+        started.append(Serve(tmp_path, env))
+        return started[-1]
+
+    yield start
+    for serve in started:
+        serve.close()
 
 
 def _running(fragment: str) -> Callable[[Serve], bool]:
@@ -100,8 +129,9 @@ def test_background_job_inherits_sigint_ignored(tmp_path: Path) -> None:
     pid = int(proc.stdout.readline())
     try:
         deadline = time.monotonic() + 10
-        while "sleep 30" not in cmdline(pid) and time.monotonic() < deadline:
-            time.sleep(0.01)  # the fork has not exec'd yet: dispositions may not be set
+        comm = Path(f"/proc/{pid}/comm")
+        while comm.read_text().strip() != "sleep" and time.monotonic() < deadline:
+            time.sleep(0.01)  # still the forked shell: its dispositions may not be set yet
         assert sig_ignored(pid, signal.SIGINT) and not sig_ignored(pid, signal.SIGTERM)
     finally:
         os.kill(pid, signal.SIGKILL)
@@ -110,9 +140,9 @@ def test_background_job_inherits_sigint_ignored(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 @pytest.mark.parametrize("moment", list(MOMENTS))
-def test_signal_at_any_moment_leaves_no_process(tmp_path: Path, sig: signal.Signals,
-                                                moment: str) -> None:
-    serve = Serve(tmp_path)
+def test_signal_at_any_moment_leaves_no_process(start_serve: Callable[..., Serve],
+                                                sig: signal.Signals, moment: str) -> None:
+    serve = start_serve()
     serve.wait_until(MOMENTS[moment])
     assert stack_processes(serve.data), "no stack process found at the moment"
     status = serve.stop(sig)
@@ -126,9 +156,9 @@ def test_signal_at_any_moment_leaves_no_process(tmp_path: Path, sig: signal.Sign
         assert status == 128 + sig and "stopped during start-up" in text, text
 
 
-def test_no_secret_on_any_command_line(tmp_path: Path) -> None:
+def test_no_secret_on_any_command_line(start_serve: Callable[..., Serve]) -> None:
     key, password = "cmdline-probe-key-5d1f0c", "cmdline-probe-pw-9a7e33"
-    serve = Serve(tmp_path, env={"SAFEREC_ARGILLA_API_KEY": key,
+    serve = start_serve(env={"SAFEREC_ARGILLA_API_KEY": key,
                                  "SAFEREC_ARGILLA_PASSWORD": password})
     seen: dict[int, str] = {}
     deadline = time.monotonic() + START_TIMEOUT
