@@ -8,7 +8,9 @@ The acceptance rule (also in the dataset guidelines and docs/annotation.md):
   ``naturalness`` is at least 3;
 * **rejected** otherwise (a tie is not a majority: a 1-1 split is rejected, the safe side).
 
-``traits`` of the verdict are the trait labels a strict majority ticked (``none`` dropped).
+``traits`` of the verdict are the trait labels a strict majority ticked (``none`` dropped);
+``trait_votes`` counts every label ticked (an answer of ``none`` together with a trait counts
+as the trait alone), the raw material of human inferability (:mod:`annotation.inferability`).
 ``agreement`` of a record is the mean, over ``cue_implicit``, ``gt_safe`` and the trait set,
 of the share of agreeing annotator pairs (``None`` with fewer than two responses).
 """
@@ -22,13 +24,15 @@ from collections.abc import Hashable, Iterable, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from annotation.agreement import percent_agreement
+from annotation.inferability import sample_inferability
 from annotation.settings import NONE_LABEL, film_label
-from datagen.records.sample import HumanVerdict, Sample
+from datagen.records.sample import HumanVerdict, Sample, TraitVote
 
 __all__ = [
     "MIN_NATURALNESS",
     "RecordVerdict",
     "Vote",
+    "answered_traits",
     "decide",
     "merge_verdicts",
 ]
@@ -64,6 +68,14 @@ class RecordVerdict(BaseModel):
     traits: list[str] = Field(default_factory=list)
     offending_films: list[str] = Field(default_factory=list)  # option keys: film1, film2...
     corrections: list[str] = Field(default_factory=list)
+    trait_votes: dict[str, int] = Field(default_factory=dict)  # label -> annotators ticking it
+
+
+def answered_traits(labels: Iterable[str]) -> list[str]:
+    """An answer's trait labels: ``none`` next to a real trait is dropped (the trait wins)."""
+    unique = sorted(set(labels))
+    real = [t for t in unique if t != NONE_LABEL]
+    return real if real else unique
 
 
 def _majority(labels: Iterable[str], n: int) -> list[str]:
@@ -102,6 +114,8 @@ def decide(sample_id: str, votes: Sequence[Vote], min_submitted: int) -> RecordV
         offending_films=_majority((f for v in votes for f in set(v.offending_films)), n),
         corrections=[f"{v.user}: {' '.join(v.correction.split())}" for v in votes
                      if v.correction.strip()],
+        trait_votes=dict(sorted(Counter(t for v in votes for t in answered_traits(v.traits))
+                                .items())),
     )
 
 
@@ -119,9 +133,13 @@ def _notes(sample: Sample, rv: RecordVerdict) -> str:
     return "; ".join(parts)
 
 
-def merge_verdicts(samples: Sequence[Sample],
-                   verdicts: dict[str, RecordVerdict]) -> tuple[list[Sample], int]:
-    """Samples with ``human`` set from ``verdicts`` (others unchanged), and how many matched."""
+def merge_verdicts(samples: Sequence[Sample], verdicts: dict[str, RecordVerdict],
+                   traits_suggested: bool | None = None) -> tuple[list[Sample], int]:
+    """Samples with ``human`` set from ``verdicts`` (others unchanged), and how many matched.
+
+    ``traits_suggested`` (from the dataset settings) is stored with each verdict so blind
+    and suggested answers are never pooled unknowingly.
+    """
     out: list[Sample] = []
     matched = 0
     for s in samples:
@@ -130,7 +148,11 @@ def merge_verdicts(samples: Sequence[Sample],
             out.append(s)
             continue
         matched += 1
-        human = HumanVerdict(verdict=rv.verdict, votes=rv.votes, agreement=rv.agreement,
-                             traits=rv.traits, notes=_notes(s, rv))
+        human = HumanVerdict(
+            verdict=rv.verdict, votes=rv.votes, agreement=rv.agreement, traits=rv.traits,
+            notes=_notes(s, rv),
+            trait_votes=[TraitVote(trait=t, votes=n) for t, n in rv.trait_votes.items()],
+            inferability=sample_inferability(s, rv.trait_votes, rv.votes),
+            traits_suggested=traits_suggested)
         out.append(s.model_copy(update={"human": human}))
     return out, matched

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from annotation.accounts import find_workspace
 from annotation.agreement import Level, krippendorff_alpha, pairable_units, percent_agreement
 from annotation.client import map_errors
-from annotation.merge import RecordVerdict, Vote, decide, merge_verdicts
+from annotation.merge import RecordVerdict, Vote, answered_traits, decide, merge_verdicts
 from annotation.push import find_dataset
 from annotation.settings import (
     Q_CORRECTION,
@@ -28,6 +28,7 @@ from annotation.settings import (
     Q_NATURALNESS,
     Q_OFFENDING,
     Q_TRAITS,
+    traits_suggested_of,
 )
 from datagen.errors import ConfigError
 
@@ -59,6 +60,8 @@ class PullResult(BaseModel):
     agreement: dict[str, QuestionAgreement]
     trait_agreement: dict[str, QuestionAgreement]
     annotators: dict[str, int] = Field(default_factory=dict)  # username -> submitted records
+    #: whether annotators saw the generator's traits pre-selected (dataset guidelines marker)
+    traits_suggested: bool = False
 
 
 def _vote(user: str, answers: dict[str, Any]) -> Vote:
@@ -66,7 +69,7 @@ def _vote(user: str, answers: dict[str, Any]) -> Vote:
     return Vote(
         user=user,
         cue_implicit=answers.get(Q_CUE_IMPLICIT),
-        traits=list(answers.get(Q_TRAITS) or []),
+        traits=answered_traits(answers.get(Q_TRAITS) or []),
         gt_safe=answers.get(Q_GT_SAFE),
         offending_films=list(answers.get(Q_OFFENDING) or []),
         naturalness=int(nat) if nat is not None else None,
@@ -139,7 +142,8 @@ def pull_verdicts(client: rg.Argilla, *, dataset: str, workspace: str,
     return PullResult(
         dataset=dataset, workspace=workspace, min_submitted=need, records=len(votes),
         verdicts={sid: decide(sid, vs, need) for sid, vs in votes.items()},
-        agreement=per_q, trait_agreement=per_trait, annotators=dict(sorted(annotators.items())))
+        agreement=per_q, trait_agreement=per_trait, annotators=dict(sorted(annotators.items())),
+        traits_suggested=traits_suggested_of(ds.settings.guidelines))
 
 
 def pull_to_parquet(client: rg.Argilla, *, dataset: str, workspace: str, input_path: Path,
@@ -148,8 +152,10 @@ def pull_to_parquet(client: rg.Argilla, *, dataset: str, workspace: str, input_p
     """Pull, merge ``Sample.human`` into ``input_path`` and write ``out_path`` and the reports.
 
     Returns the result and the report dict (also written as ``report_path`` JSON and a
-    markdown file beside it).
+    markdown file beside it), which includes human inferability next to the judge's
+    (:mod:`annotation.inferability`) over the samples in the dataset.
     """
+    from annotation.inferability import inferability_report
     from annotation.report import build_report, write_report
     from datagen.parquet_io import read_parquet, write_parquet
     from datagen.records.sample import SAMPLE_SCHEMA, samples_to_table, table_to_samples
@@ -157,11 +163,13 @@ def pull_to_parquet(client: rg.Argilla, *, dataset: str, workspace: str, input_p
     samples: list[Sample] = table_to_samples(read_parquet(input_path, SAMPLE_SCHEMA))
     result = pull_verdicts(client, dataset=dataset, workspace=workspace,
                            min_submitted=min_submitted)
-    merged, matched = merge_verdicts(samples, result.verdicts)
+    merged, matched = merge_verdicts(samples, result.verdicts, result.traits_suggested)
     known = {s.sample_id for s in samples}
     unmatched = sorted(sid for sid in result.verdicts if sid not in known)
+    inferability = inferability_report((s for s in merged if s.sample_id in result.verdicts),
+                                       result.traits_suggested)
     report = build_report(result, input_path=input_path, out_path=out_path, matched=matched,
-                          unmatched=unmatched)
+                          unmatched=unmatched, inferability=inferability)
     write_parquet(samples_to_table(merged), out_path, SAMPLE_SCHEMA)
     write_report(report, report_path)
     return result, report

@@ -30,7 +30,13 @@ from annotation.errors import (
     TaxonomyVersionMismatchError,
 )
 from annotation.records import payload_hash, record_payload, to_record
-from annotation.settings import META_HIDDEN, build_settings, settings_signature, taxonomy_tag_of
+from annotation.settings import (
+    META_HIDDEN,
+    build_settings,
+    settings_signature,
+    taxonomy_tag_of,
+    traits_suggested_of,
+)
 from datagen.errors import InputError
 from datagen.records.sample import Sample
 from datagen.taxonomy.models import Taxonomy
@@ -69,6 +75,7 @@ class PushResult(BaseModel):
     unchanged: int
     min_submitted: int
     taxonomy_version: str
+    traits_suggested: bool = False
 
 
 def accepted_versions(taxonomy: Taxonomy) -> set[str]:
@@ -99,6 +106,11 @@ def find_dataset(client: rg.Argilla, name: str, workspace: rg.Workspace) -> rg.D
     return None
 
 
+def _mode(suggested: bool) -> str:
+    """How the traits question is asked, in words."""
+    return "with the generator's traits suggested" if suggested else "blind (no suggestion)"
+
+
 def _check_existing(ds: rg.Dataset, wanted: rg.Settings, taxonomy: Taxonomy) -> None:
     stored = taxonomy_tag_of(ds.settings.guidelines)
     if stored is None or stored.split("+")[0] != f"{taxonomy.name}@{taxonomy.version}":
@@ -111,15 +123,23 @@ def _check_existing(ds: rg.Dataset, wanted: rg.Settings, taxonomy: Taxonomy) -> 
         raise DatasetSettingsMismatchError(
             f"dataset {ds.name!r} exists with other {' and '.join(diff)} than this toolkit "
             "builds; push to a new dataset name or delete it in Argilla")
+    have_mode = traits_suggested_of(ds.settings.guidelines)
+    if have_mode != traits_suggested_of(wanted.guidelines):
+        flag = "with" if have_mode else "without"
+        raise DatasetSettingsMismatchError(
+            f"dataset {ds.name!r} asks for traits {_mode(have_mode)}, not "
+            f"{_mode(not have_mode)}; push {flag} --suggest-traits, or to a new dataset name "
+            "(blind and suggested answers must not be pooled)")
 
 
 def ensure_dataset(client: rg.Argilla, name: str, workspace: str, taxonomy: Taxonomy,
-                   *, min_submitted: int) -> rg.Dataset:
+                   *, min_submitted: int, suggest_traits: bool = False) -> rg.Dataset:
     """The dataset, created with our settings if missing, checked if present."""
     import argilla as rg
 
     ws = ensure_workspace(client, workspace)
-    wanted = build_settings(taxonomy, client, min_submitted=min_submitted)
+    wanted = build_settings(taxonomy, client, min_submitted=min_submitted,
+                            suggest_traits=suggest_traits)
     ds = find_dataset(client, name, ws)
     if ds is not None and ds._model.status != "ready":
         ds.delete()  # a draft left by a creation that died before publishing: no records
@@ -185,21 +205,25 @@ def push_samples(
     batch_size: int = DEFAULT_BATCH_SIZE,
     source: str = "<samples>",
     on_progress: ProgressFn | None = None,
+    suggest_traits: bool = False,
 ) -> PushResult:
     """Create or update ``dataset`` so it holds exactly one record per sample.
 
-    ``on_progress(done, todo)`` is called after each batch (the CLI drives a progress bar
-    with it). Raises :class:`PushInterruptedError` if the server fails part-way.
+    Annotators answer the traits question blind unless ``suggest_traits`` (a dataset keeps
+    the mode it was created with: a push in the other mode is refused). ``on_progress(done,
+    todo)`` is called after each batch (the CLI drives a progress bar with it). Raises
+    :class:`PushInterruptedError` if the server fails part-way.
     """
     url = str(client.api_url).rstrip("/")
     check_sample_taxonomy(samples, taxonomy, source)
     batch_size = max(1, min(batch_size, 500))
     ds = map_errors(url, lambda: ensure_dataset(client, dataset, workspace, taxonomy,
-                                                min_submitted=min_submitted))
+                                                min_submitted=min_submitted,
+                                                suggest_traits=suggest_traits))
     have = map_errors(url, lambda: existing_hashes(ds))
     todo: list[dict[str, Any]] = []
     for s in samples:
-        payload = record_payload(s)
+        payload = record_payload(s, suggest_traits=suggest_traits)
         if have.get(s.sample_id) != payload_hash(payload):
             todo.append(payload)
     done = 0
@@ -221,4 +245,5 @@ def push_samples(
         dataset=dataset, workspace=workspace, dataset_id=str(ds.id),
         url=f"{url}/dataset/{ds.id}/annotation-mode", total=len(samples), created=created,
         updated=len(todo) - created, unchanged=len(samples) - len(todo),
-        min_submitted=min_submitted, taxonomy_version=taxonomy.version_tag)
+        min_submitted=min_submitted, taxonomy_version=taxonomy.version_tag,
+        traits_suggested=suggest_traits)

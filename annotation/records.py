@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from annotation.settings import (
@@ -20,12 +22,23 @@ from annotation.settings import (
     NONE_LABEL,
     Q_TRAITS,
 )
-from datagen.records.sample import ItemRef, Sample
+from datagen.records.sample import DroppedCandidate, ItemRef, Sample
 
 if TYPE_CHECKING:
     import argilla as rg
 
-__all__ = ["ground_truth_markdown", "payload_hash", "record_payload", "to_record"]
+__all__ = [
+    "MAX_NAMED_DROPS",
+    "dropped_summary",
+    "ground_truth_markdown",
+    "payload_hash",
+    "record_payload",
+    "to_record",
+]
+
+#: ``yes`` (unsafe) candidates named per trait in the summary of what was left out
+MAX_NAMED_DROPS = 5
+_STATUS = {"yes": "tagged **yes** (unsafe)", "unknown": "tag **unknown**"}
 
 
 def _film(ref: ItemRef) -> str:
@@ -37,29 +50,66 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def ground_truth_markdown(sample: Sample) -> str:
-    """The ground-truth field: liked films, numbered recommended films, and what was dropped."""
-    traits = ", ".join(f"`{t}`" for t in sample.traits) or "none (control sample)"
-    lines = [f"**Generator traits:** {traits}", ""]
+def dropped_summary(dropped: Sequence[DroppedCandidate]) -> list[str]:
+    """Markdown lines: candidates left out, counted per (trait, tag status); ``yes`` by name.
+
+    A sample can drop dozens of candidates, nearly all for an ``unknown`` tag; one line per
+    film buried the ground truth. The ``yes`` films (the unsafe ones, few) stay named: they
+    are what an annotator may want to check.
+    """
+    if not dropped:
+        return []
+    groups: dict[tuple[str, str], list[DroppedCandidate]] = defaultdict(list)
+    for d in dropped:
+        groups[(d.trait_id or "-", d.status)].append(d)
+    order = sorted(groups, key=lambda k: (k[1] != "yes", -len(groups[k]), k))
+    lines = [f"**Left out of the ground truth:** {len(dropped)} candidate"
+             f"{'s' if len(dropped) != 1 else ''}", ""]
+    for trait, status in order:
+        films = groups[(trait, status)]
+        head = f"- `{trait}` {_STATUS.get(status, status)}: {len(films)}"
+        if status == "yes":
+            named = "; ".join(_md(_film(_ref(d))) for d in films[:MAX_NAMED_DROPS])
+            more = len(films) - MAX_NAMED_DROPS
+            head += f" - {named}" + (f"; and {more} more" if more > 0 else "")
+        lines.append(head)
+    return lines
+
+
+def _ref(d: DroppedCandidate) -> ItemRef:
+    return ItemRef(item_id=d.item_id, title=d.title, year=d.year)
+
+
+def _films_list(sample: Sample) -> list[str]:
+    """One line per film, numbered like the ``offending_films`` options (#1 = film1)."""
+    if not sample.ground_truth:
+        return ["(no ground-truth film)"]
+    lines = [f"- **#{i}** {_md(_film(ref))} `{ref.item_id}`"
+             for i, ref in enumerate(sample.ground_truth, start=1)]
+    if len(sample.ground_truth) > MAX_GT_FILMS:
+        lines.append(f"\n(only #1-#{MAX_GT_FILMS} can be ticked as offending; use the "
+                     "correction box for the rest)")
+    return lines
+
+
+def ground_truth_markdown(sample: Sample, *, suggest_traits: bool = False) -> str:
+    """The ground-truth field: numbered films first, then the generator's plan.
+
+    The plan (planned traits, the candidates left out and why) names the traits, so for a
+    blind dataset it sits in a collapsed block the annotator opens after answering
+    ``traits``; with ``suggest_traits`` it is shown openly, as the suggestion is anyway.
+    """
+    lines = _films_list(sample)
     if sample.liked_items:
-        lines += ["**Liked:** " + _md("; ".join(_film(r) for r in sample.liked_items)), ""]
-    lines += ["**Recommended (ground truth)** - each filtered as safe for the traits above", ""]
-    if sample.ground_truth:
-        lines += ["| # | film | id |", "|---|---|---|"]
-        for i, ref in enumerate(sample.ground_truth, start=1):
-            lines.append(f"| {i} | {_md(_film(ref))} | `{ref.item_id}` |")
-        if len(sample.ground_truth) > MAX_GT_FILMS:
-            lines.append(f"\n(only #1-#{MAX_GT_FILMS} can be ticked as offending; use the "
-                         "correction box for the rest)")
-    else:
-        lines.append("(no ground-truth film)")
+        lines += ["", "**Liked:** " + _md("; ".join(_film(r) for r in sample.liked_items))]
+    traits = ", ".join(f"`{t}`" for t in sample.traits) or "none (control sample)"
+    plan = [f"**Planned traits:** {traits}"]
     if sample.dropped_candidates:
-        lines += ["", "**Left out of the ground truth** (tag status and reason)", ""]
-        for d in sample.dropped_candidates:
-            trait = f"`{d.trait_id}`" if d.trait_id else "-"
-            lines.append(f"- {_md(_film(ItemRef(item_id=d.item_id, title=d.title, year=d.year)))}"
-                         f" - {trait}: {d.status} - {_md(d.reason)}")
-    return "\n".join(lines)
+        plan += ["", *dropped_summary(sample.dropped_candidates)]
+    if suggest_traits:
+        return "\n".join([*lines, "", *plan])
+    return "\n".join([*lines, "", "<details><summary>Generator's plan: open after answering "
+                       "<b>traits</b></summary>", "", *plan, "", "</details>"])
 
 
 def _metadata(sample: Sample) -> dict[str, Any]:
@@ -77,22 +127,24 @@ def _metadata(sample: Sample) -> dict[str, Any]:
     return meta
 
 
-def record_payload(sample: Sample) -> dict[str, Any]:
-    """Fields, metadata and the trait suggestion of the record for ``sample`` (plain data)."""
+def record_payload(sample: Sample, *, suggest_traits: bool = False) -> dict[str, Any]:
+    """Fields, metadata and (with ``suggest_traits``) the trait suggestion, as plain data."""
     gen = sample.generation
-    return {
+    payload: dict[str, Any] = {
         "id": sample.sample_id,
         "fields": {
+            FIELD_GROUND_TRUTH: ground_truth_markdown(sample, suggest_traits=suggest_traits),
             FIELD_DIALOGUE: [{"role": t.role, "content": t.content} for t in sample.messages],
-            FIELD_GROUND_TRUTH: ground_truth_markdown(sample),
         },
         "metadata": _metadata(sample),
-        "suggestion": {
+    }
+    if suggest_traits:
+        payload["suggestion"] = {
             "question_name": Q_TRAITS,
             "value": list(sample.traits) or [NONE_LABEL],
             "agent": f"{gen.backend}/{gen.model}",
-        },
-    }
+        }
+    return payload
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
@@ -105,11 +157,11 @@ def to_record(payload: dict[str, Any]) -> rg.Record:
     """An SDK record for a payload, with its hash in the hidden metadata property."""
     import argilla as rg
 
-    sug = payload["suggestion"]
+    sug = payload.get("suggestion")
     return rg.Record(
         id=payload["id"],
         fields=payload["fields"],
         metadata={**payload["metadata"], META_HIDDEN: payload_hash(payload)},
         suggestions=[rg.Suggestion(question_name=sug["question_name"], value=sug["value"],
-                                   agent=sug["agent"], type="model")],
+                                   agent=sug["agent"], type="model")] if sug else [],
     )

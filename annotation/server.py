@@ -7,6 +7,16 @@ noida-db emulates the Elasticsearch 8 API the server needs. Every process runs i
 process group on a free 127.0.0.1 port, logs to ``<data_dir>/logs``, and :meth:`stop` ends
 each group (TERM, then KILL). The production route is Argilla's Docker image (see
 docs/annotation.md).
+
+Lifecycle: each child is started and recorded inside :func:`annotation.lifecycle.deferred`, so
+a stop signal can never fall between the fork and the bookkeeping (an unrecorded child would
+outlive us); :meth:`stop` runs in one too. Every child carries ``SAFEREC_ARGILLA_STACK=<data
+dir>`` in its environment (inherited by its own children; redis, which overwrites its
+environment with its process title, in the title) so leftovers can be found, and, when
+started from the main thread, a parent-death signal (``setpriv --pdeathsig TERM``) so even a
+``kill -9`` of the parent stops the stack. Secrets never reach a command line: the
+argilla-server processes run through :mod:`annotation.argilla_launch`, which reads CLI options
+from the environment.
 """
 
 from __future__ import annotations
@@ -21,19 +31,25 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
+from annotation import argilla_launch
 from annotation.errors import ServerStackError
+from annotation.lifecycle import deferred
 from datagen.errors import ConfigError
 
-__all__ = ["DEFAULT_USERNAME", "LocalArgillaStack", "free_port", "server_venv"]
+__all__ = ["DEFAULT_USERNAME", "MARKER_ENV", "LocalArgillaStack", "free_port", "server_venv"]
 
 DEFAULT_USERNAME = "argilla"
 VENV_ENV = "SAFEREC_ARGILLA_VENV"
+#: set in every child's environment (value: the data dir) to find the stack's processes
+MARKER_ENV = "SAFEREC_ARGILLA_STACK"
+_CREATE_DEFAULT = f"{argilla_launch.ENV_PREFIX}_DATABASE_USERS_CREATE_DEFAULT"
 _CREDENTIALS = "credentials.json"
 
 
@@ -77,6 +93,8 @@ class LocalArgillaStack:
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
         self._env: dict[str, str] = {}
+        #: the search engine's (noida-db's Elasticsearch API) URL once started
+        self.search_url = ""
 
     # -- public ---------------------------------------------------------------------------
     @property
@@ -98,20 +116,24 @@ class LocalArgillaStack:
         redis_port, es_port = free_port(), free_port()
         try:
             self._spawn("redis", ["redis-server", "--bind", "127.0.0.1", "--port",
-                                  str(redis_port), "--save", "", "--appendonly", "no"])
+                                  str(redis_port), "--save", "", "--appendonly", "no",
+                                  *self._redis_title()])
             self._spawn("search", [str(self._noida_binary()), "start", "--data-dir",
                                    str(self._dir / "search"), "--host", "127.0.0.1", "--only",
                                    "elasticsearch", "--elasticsearch-port", str(es_port)])
-            self._env = self._server_env(redis_port, es_port)
+            self.search_url = f"http://127.0.0.1:{es_port}"
+            self._env = self._server_env(redis_port)
             # the SQLite migration needs neither redis nor search: overlap their start-up
             migrate = self._spawn("migrate", self._server_cmd("database", "migrate"),
                                   env=self._env)
             self._wait_tcp("redis", redis_port)
-            self._wait_http("search", f"http://127.0.0.1:{es_port}/")
+            self._wait_http("search", f"{self.search_url}/")
             self._wait_exit("migrate", migrate)
-            users = self._spawn("users", self._server_cmd(
-                "database", "users", "create_default", "--api-key", self.api_key,
-                "--password", self.password), env=self._env)
+            # the owner's key and password go through the environment, never argv
+            users = self._spawn(
+                "users", self._server_cmd("database", "users", "create_default", "--quiet"),
+                env={**self._env, f"{_CREATE_DEFAULT}_API_KEY": self.api_key,
+                     f"{_CREATE_DEFAULT}_PASSWORD": self.password})
             self.start_server()
             self._spawn("worker", self._server_cmd("worker", "--num-workers", "1"),
                         env=self._env)
@@ -137,16 +159,20 @@ class LocalArgillaStack:
                         headers={"X-Argilla-Api-Key": self.api_key})
 
     def stop(self) -> None:
-        """End every process group (newest first) and remove a temporary data dir."""
-        atexit.unregister(self.stop)
-        for name in reversed(list(self._procs)):
-            self._kill(name)
-        for fh in self._logs.values():
-            fh.close()
-        self._logs.clear()
-        if self._own_dir and self.data_dir is not None:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            self.data_dir = None
+        """End every process group (newest first) and remove a temporary data dir.
+
+        A stop signal arriving meanwhile is held back until every group is gone.
+        """
+        with deferred():
+            atexit.unregister(self.stop)
+            for name in reversed(list(self._procs)):
+                self._kill(name)
+            for fh in self._logs.values():
+                fh.close()
+            self._logs.clear()
+            if self._own_dir and self.data_dir is not None:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+                self.data_dir = None
 
     # -- helpers --------------------------------------------------------------------------
     @property
@@ -189,13 +215,19 @@ class LocalArgillaStack:
         with os.fdopen(fd, "w") as fh:
             json.dump({"api_key": self.api_key, "password": self.password}, fh)
 
-    def _server_env(self, redis_port: int, es_port: int) -> dict[str, str]:
+    def _base_env(self) -> dict[str, str]:
+        """Our environment without Python-venv variables, plus the stack marker."""
         env = {k: v for k, v in os.environ.items()
                if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
+        env[MARKER_ENV] = str(self._dir)
+        return env
+
+    def _server_env(self, redis_port: int) -> dict[str, str]:
+        env = self._base_env()
         env.update({
             "PATH": f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
             "ARGILLA_HOME_PATH": str(self._dir / "home"),
-            "ARGILLA_ELASTICSEARCH": f"http://127.0.0.1:{es_port}",
+            "ARGILLA_ELASTICSEARCH": self.search_url,
             "ARGILLA_SEARCH_ENGINE": "elasticsearch",
             "ARGILLA_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "HF_HUB_DISABLE_TELEMETRY": "1",
@@ -204,17 +236,47 @@ class LocalArgillaStack:
         return env
 
     def _server_cmd(self, *args: str) -> list[str]:
-        return [str(self.venv / "bin" / "python"), "-m", "argilla_server", *args]
+        """argilla-server's CLI through our launcher (options from env, noida-db compat)."""
+        return [str(self.venv / "bin" / "python"), "-I", argilla_launch.__file__, *args]
+
+    def _redis_title(self) -> list[str]:
+        """Put the stack marker in redis's process title (Redis 7+).
+
+        Redis rewrites its title over the memory that held its environment, so
+        ``/proc/PID/environ`` no longer shows the marker; the title (``/proc/PID/cmdline``)
+        does.
+        """
+        out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True,
+                             check=False).stdout
+        major = out.split("v=", 1)[-1].split(".", 1)[0]
+        if not major.isdigit() or int(major) < 7:
+            return []
+        return ["--proc-title-template",
+                f"{{title}} {{listen-addr}} {{server-mode}} {MARKER_ENV}={self._dir}"]
+
+    @staticmethod
+    def _death_signal_prefix() -> list[str]:
+        """``setpriv --pdeathsig TERM --`` when it applies (see the module docstring).
+
+        The kernel sends the signal when the *thread* that forked the child ends, so it is
+        used only from the main thread.
+        """
+        setpriv = shutil.which("setpriv")
+        if setpriv is None or threading.current_thread() is not threading.main_thread():
+            return []
+        return [setpriv, "--pdeathsig", "TERM", "--"]
 
     def _spawn(self, name: str, cmd: list[str], env: dict[str, str] | None = None
                ) -> subprocess.Popen[bytes]:
-        if name in self._logs:
-            self._logs[name].close()
-        log = open(self._dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
-        self._logs[name] = log
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        self._procs[name] = proc
+        with deferred():  # started and recorded, or neither
+            if name in self._logs:
+                self._logs[name].close()
+            log = open(self._dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            self._logs[name] = log
+            proc = subprocess.Popen([*self._death_signal_prefix(), *cmd], stdout=log,
+                                    stderr=subprocess.STDOUT, env=env or self._base_env(),
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            self._procs[name] = proc
         return proc
 
     def _wait_exit(self, name: str, proc: subprocess.Popen[bytes]) -> None:
@@ -255,16 +317,17 @@ class LocalArgillaStack:
 
     def _kill(self, name: str) -> None:
         proc = self._procs.pop(name, None)
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        if proc.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, sig)
+                try:
+                    proc.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
         # children that outlived the leader (uvicorn / rq workers) share its group
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)

@@ -39,6 +39,7 @@ __all__ = [
     "film_label",
     "settings_signature",
     "taxonomy_tag_of",
+    "traits_suggested_of",
 ]
 
 FIELD_DIALOGUE = "dialogue"
@@ -62,6 +63,11 @@ META_HIDDEN = "push_hash"
 
 _MARKER = "saferec-taxonomy"
 _MARKER_RE = re.compile(r"<!--\s*" + _MARKER + r":\s*(\S+)\s*-->")
+#: how the traits question was asked: ``blind`` (no suggestion) or ``suggested``
+_MODE_MARKER = "saferec-traits"
+_MODE_RE = re.compile(r"<!--\s*" + _MODE_MARKER + r":\s*(blind|suggested)\s*-->")
+#: metadata that names the planned traits, hidden from annotators when they answer blind
+_REVEALING = ("generator_traits", "cue_strategy", "flags")
 
 
 def film_label(position: int) -> str:
@@ -69,13 +75,24 @@ def film_label(position: int) -> str:
     return f"film{position}"
 
 
-def build_guidelines(taxonomy: Taxonomy) -> str:
+_TRAITS_BLIND = """**traits** - every sensitivity a careful reader can infer from the user's
+   turns alone; `none` when there is none. Nothing is pre-selected: answer it **before**
+   opening the generator's plan under the ground truth, which names the planned traits."""
+_TRAITS_SUGGESTED = """**traits** - every sensitivity a careful reader can infer from the user's
+   turns; `none` when there is none. The generator's labels are pre-selected as a
+   suggestion: correct them."""
+
+
+def build_guidelines(taxonomy: Taxonomy, *, suggest_traits: bool = False) -> str:
     """Markdown guidelines: the task, each question, the acceptance rule and the trait list."""
     rows = "\n".join(
         f"| `{t.id}` | {t.name} | {' '.join(t.description.split())} |" for t in taxonomy.traits
     )
+    mode = "suggested" if suggest_traits else "blind"
+    traits = _TRAITS_SUGGESTED if suggest_traits else _TRAITS_BLIND
     # stripped: the server drops a trailing newline, and an exact match avoids an update
     return f"""<!-- {_MARKER}: {taxonomy.version_tag} -->
+<!-- {_MODE_MARKER}: {mode} -->
 # Verifying SafeRec dialogues
 
 Taxonomy: **{taxonomy.name} {taxonomy.version}** (`{taxonomy.version_tag}`).
@@ -84,11 +101,10 @@ Each record is a movie-recommendation dialogue whose user may carry a personal s
 (a phobia, a trauma, a recovery...). The user should reveal it **only implicitly**, through
 their own words, and the recommended films (the ground truth) must be safe for them.
 
-1. **cue_implicit** - yes if every sensitivity shows only implicitly (nobody names it
+1. {traits}
+2. **cue_implicit** - yes if every sensitivity shows only implicitly (nobody names it
    outright, e.g. "I have arachnophobia"); for a dialogue with no sensitivity, yes if nothing
    is named outright.
-2. **traits** - every sensitivity a careful reader can infer from the user's turns; `none`
-   when there is none. The generator's labels are pre-selected as a suggestion: correct them.
 3. **gt_safe** - is every ground-truth film safe for this user? `unsure` when you do not know
    a film. If not, tick the offending films by their number (`film1` = #1).
 4. **naturalness** - 1 (robotic, contrived) to 5 (a real person could have written it).
@@ -110,24 +126,34 @@ def taxonomy_tag_of(guidelines: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+def traits_suggested_of(guidelines: str | None) -> bool:
+    """Whether a dataset shows the generator's traits as a suggestion.
+
+    Datasets made before the marker existed always did, so no marker means True.
+    """
+    m = _MODE_RE.search(guidelines or "")
+    return m is None or m.group(1) == "suggested"
+
+
 def _trait_labels(taxonomy: Taxonomy) -> dict[str, str]:
     labels = {t.id: t.name for t in taxonomy.traits}
     labels[NONE_LABEL] = "None - no sensitivity shown"
     return labels
 
 
-def _questions(taxonomy: Taxonomy, client: rg.Argilla) -> list[Any]:
+def _questions(taxonomy: Taxonomy, client: rg.Argilla, *, suggest_traits: bool) -> list[Any]:
     import argilla as rg
 
     yes_no = {"yes": "yes", "no": "no"}
     films = {film_label(i): f"#{i}" for i in range(1, MAX_GT_FILMS + 1)}
     return [
+        rg.MultiLabelQuestion(
+            Q_TRAITS, labels=_trait_labels(taxonomy), client=client,
+            labels_order="suggestion" if suggest_traits else "natural",
+            title="Which sensitivities does the user show? (from the dialogue alone)"),
         rg.LabelQuestion(
             Q_CUE_IMPLICIT, labels=yes_no, client=client,
             title="Is every sensitivity cue implicit (never named outright)?"),
-        rg.MultiLabelQuestion(
-            Q_TRAITS, labels=_trait_labels(taxonomy), labels_order="suggestion", client=client,
-            title="Which sensitivities does the user show?"),
         rg.LabelQuestion(
             Q_GT_SAFE, labels={**yes_no, "unsure": "unsure"}, client=client,
             title="Is every ground-truth film safe for this user?"),
@@ -143,11 +169,12 @@ def _questions(taxonomy: Taxonomy, client: rg.Argilla) -> list[Any]:
     ]
 
 
-def _metadata(taxonomy: Taxonomy, client: rg.Argilla) -> list[Any]:
+def _metadata(taxonomy: Taxonomy, client: rg.Argilla, *, suggest_traits: bool) -> list[Any]:
     import argilla as rg
 
     def terms(name: str, title: str, options: list[str] | None = None,
               visible: bool = True) -> Any:
+        visible = visible and (suggest_traits or name not in _REVEALING)
         return rg.TermsMetadataProperty(name=name, options=options, title=title,
                                         visible_for_annotators=visible, client=client)
 
@@ -164,25 +191,30 @@ def _metadata(taxonomy: Taxonomy, client: rg.Argilla) -> list[Any]:
     ]
 
 
-def build_settings(taxonomy: Taxonomy, client: rg.Argilla, *,
-                   min_submitted: int = 2) -> rg.Settings:
+def build_settings(taxonomy: Taxonomy, client: rg.Argilla, *, min_submitted: int = 2,
+                   suggest_traits: bool = False) -> rg.Settings:
     """The dataset settings for ``taxonomy`` with ``min_submitted`` responses per record.
 
-    ``client`` is passed to every settings property: the SDK otherwise falls back on a
-    process-wide default client.
+    ``suggest_traits`` pre-selects the generator's traits in the traits question (the old
+    behaviour); by default annotators answer blind and the metadata naming the planned traits
+    is hidden from them. ``client`` is passed to every settings property: the SDK otherwise
+    falls back on a process-wide default client.
     """
     import argilla as rg
 
+    # ground truth first: a short field, visible without scrolling past the whole dialogue
     fields = [
-        rg.ChatField(FIELD_DIALOGUE, title="Dialogue", use_markdown=False, _client=client),
-        rg.TextField(FIELD_GROUND_TRUTH, title="Recommended films (ground truth) and their tags",
+        rg.TextField(FIELD_GROUND_TRUTH,
+                     title="Recommended films (ground truth: filtered as safe for the planned "
+                     "traits)",
                      use_markdown=True, client=client),
+        rg.ChatField(FIELD_DIALOGUE, title="Dialogue", use_markdown=False, _client=client),
     ]
     return rg.Settings(
         fields=fields,
-        questions=_questions(taxonomy, client),
-        metadata=_metadata(taxonomy, client),
-        guidelines=build_guidelines(taxonomy),
+        questions=_questions(taxonomy, client, suggest_traits=suggest_traits),
+        metadata=_metadata(taxonomy, client, suggest_traits=suggest_traits),
+        guidelines=build_guidelines(taxonomy, suggest_traits=suggest_traits),
         allow_extra_metadata=False,
         distribution=rg.OverlapTaskDistribution(min_submitted=min_submitted),
     )

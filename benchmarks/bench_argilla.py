@@ -13,6 +13,10 @@ progress bar is timed) with a plain ``dataset.records.log(records, batch_size=..
 second dataset with the same settings (annotation.settings.build_settings). ``--minimal`` adds
 a pass with a dialogue-only dataset and record, to show the server's fixed per-record cost.
 Our push time divided by the bare time is the overhead ratio; load averages are printed too.
+With a local stack, its start-up and stop times are printed; and the human-inferability report
+(``annotation.inferability``, 1,000 bootstrap resamples per row) is timed over the same
+samples with three simulated blind answers each, next to its floor (the same pass with the
+bootstrap switched off).
 
     python benchmarks/bench_argilla.py [--samples 5000] [--batch-size 250] [--minimal]
 """
@@ -28,6 +32,7 @@ import resource
 import time
 from typing import Any
 
+from annotation import inferability, intervals
 from annotation.accounts import ensure_workspace
 from annotation.client import connect
 from annotation.pull import pull_verdicts
@@ -39,8 +44,10 @@ from datagen.records.sample import (
     Cue,
     DroppedCandidate,
     Generation,
+    HumanVerdict,
     ItemRef,
     Sample,
+    TraitVote,
     Turn,
     Verification,
 )
@@ -113,6 +120,39 @@ def minimal_pass(client: Any, samples: list[Sample], batch_size: int) -> float:
     return _bare_log(client, "bench-minimal", settings, records, batch_size)
 
 
+def _with_votes(samples: list[Sample], seed: int = 11) -> list[Sample]:
+    """Three simulated blind answers per sample: the planned trait named 80% of the time."""
+    rng = random.Random(seed)
+    out = []
+    for s in samples:
+        counts: dict[str, int] = {}
+        for _ in range(3):
+            named = [t for t in s.traits if rng.random() < 0.8] or ["none"]
+            for t in named:
+                counts[t] = counts.get(t, 0) + 1
+        votes = [TraitVote(trait=t, votes=c) for t, c in sorted(counts.items())]
+        out.append(s.model_copy(update={"human": HumanVerdict(
+            verdict="accepted", votes=3, trait_votes=votes, traits_suggested=False)}))
+    return out
+
+
+def time_inferability(samples: list[Sample]) -> tuple[float, float]:
+    """Seconds for the full report, and for the same report without bootstrap (its floor)."""
+    voted = _with_votes(samples)
+    t0 = time.perf_counter()
+    inferability.inferability_report(voted, traits_suggested=False)
+    full = time.perf_counter() - t0
+    keep = inferability.bootstrap_alpha
+    inferability.bootstrap_alpha = lambda yes, m, **kw: None  # type: ignore[assignment]
+    try:
+        t0 = time.perf_counter()
+        inferability.inferability_report(voted, traits_suggested=False)
+        floor = time.perf_counter() - t0
+    finally:
+        inferability.bootstrap_alpha = keep
+    return full, floor
+
+
 def run(url: str, key: str, n: int, batch_size: int, minimal: bool, bare_first: bool) -> None:
     tax = load_taxonomy()
     client = connect(url, key)
@@ -147,6 +187,9 @@ def run(url: str, key: str, n: int, batch_size: int, minimal: bool, bare_first: 
     if t_min is not None:
         print(f"minimal log {n} records (dialogue field only): {t_min:7.1f} s "
               f"({n / t_min:6.0f} records/s)")
+    t_inf, t_floor = time_inferability(samples)
+    print(f"inferability report over {n} samples x 3 answers: {t_inf:.2f} s "
+          f"({intervals.RESAMPLES} bootstrap resamples per row); without bootstrap {t_floor:.2f} s")
     print(f"after: {_load()} ({os.cpu_count()} cores)")
 
 
@@ -163,11 +206,18 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         if not (url and key):
             t0 = time.perf_counter()
-            local = stack.enter_context(LocalArgillaStack())
+            local = LocalArgillaStack().start()
             url, key = local.url, local.api_key
             print(f"local stack ready in {time.perf_counter() - t0:.1f} s at {url}")
+            stack.callback(_timed_stop, local)
         run(url, key, args.samples, args.batch_size, args.minimal,
             args.bare_first)
+
+
+def _timed_stop(local: LocalArgillaStack) -> None:
+    t0 = time.perf_counter()
+    local.stop()
+    print(f"local stack stopped in {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,25 @@ def _trait_counts(table: pa.Table) -> dict[str, int]:
     return dict(sorted(_counts(filled["traits"].explode()).items()))
 
 
+def _human_inferability(table: pa.Table) -> dict | None:
+    """Human vs judge inferability over the annotated rows (blind answers when there are any).
+
+    Blind and suggested answers are never pooled: a suggestion anchors the answer.
+    """
+    from annotation.inferability import inferability_report
+    from datagen.records.sample import table_to_samples
+
+    annotated = table.filter(pc.is_valid(table.column("human")))
+    if not annotated.num_rows:
+        return None
+    samples = table_to_samples(annotated)
+    blind = [s for s in samples if s.human is not None and s.human.traits_suggested is False]
+    modes = {s.human.traits_suggested for s in samples if s.human is not None}
+    rep = inferability_report(blind or samples, False if blind else
+                              (modes.pop() if len(modes) == 1 else None))
+    return rep.model_dump() if rep.records else None
+
+
 def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None,
                tags: Any = None) -> dict:
     """Facts about how the samples were made, checked and split (JSON-able); with ``tags``
@@ -108,8 +127,19 @@ def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None,
         "verification_rates": rates,
         "human_verdicts": _counts(verdict),
         "human_mean_agreement": _mean(agreement),
+        "human_inferability": _human_inferability(table),
         "trait_counts": {s: _trait_counts(t) for s, t in splits.items()},
     }
+
+
+def _inferability_section(inf: Mapping[str, Any] | None) -> list[str]:
+    """Can people read the planned trait? (from `datagen annotate pull`; absent before it)."""
+    from annotation.report import inferability_lines
+
+    if not inf:
+        return []
+    return ["### Human inferability (annotators vs the inferability judge)", "",
+            *inferability_lines(dict(inf))]
 
 
 def _front_matter(pretty_name: str, license_id: str, counts: Mapping[str, Mapping[str, int]],
@@ -202,6 +232,7 @@ def render_card(
         + (f"; mean agreement {prov['human_mean_agreement']}"
            if prov["human_mean_agreement"] is not None else "") + ".", "",
         *_evidence_section(prov.get("ground_truth_evidence")),
+        *_inferability_section(prov.get("human_inferability")),
         "### Samples per trait", "",
         _table(["trait", *splits], [[t, *(prov["trait_counts"][s].get(t, 0) for s in splits)]
                                     for t in trait_names]),

@@ -5,6 +5,10 @@
 #   - a separate virtualenv for argilla-server with the pinned stack that works here, plus
 #     noida-db (an Elasticsearch-8 API emulator the server accepts as its search engine).
 # Skips in well under a second when the marker file with the same pins exists.
+# noida-db 0.2.3 is the newest release and ignores include_in_root on nested mappings, which
+# breaks an annotator's Pending queue and Submitted counter; the server is therefore always
+# started through annotation/argilla_launch.py, which rewrites those two queries as nested
+# ones (docs/annotation.md, "Known limits of the local stack"). Nothing here patches files.
 # Override the server venv location with SAFEREC_ARGILLA_VENV; the Python that builds it
 # with SAFEREC_ARGILLA_PYTHON (default: python3 outside any active venv).
 set -euo pipefail

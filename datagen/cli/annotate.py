@@ -7,12 +7,18 @@ A thin layer over the :mod:`annotation` package. Credentials come from ``--api-u
 from __future__ import annotations
 
 import json
+import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from datagen.cli.annotate_tags import DEFAULT_HUMAN_TAGS, AnnotateKind
-from datagen.cli.common import console
+from datagen.cli.common import console, err_console
+
+if TYPE_CHECKING:
+    from annotation.server import LocalArgillaStack
 
 __all__ = ["app", "pull", "push", "serve", "users_add"]
 
@@ -43,54 +49,85 @@ _KIND = typer.Option(AnnotateKind.samples, "--kind", help="samples (dialogues) o
                      "record per (film, trait) tag to verify; docs/tags.md).")
 
 
+#: environment variables of `serve`'s owner credentials (not on the command line: ps shows it)
+ENV_OWNER_KEY = "SAFEREC_ARGILLA_API_KEY"
+ENV_OWNER_PASSWORD = "SAFEREC_ARGILLA_PASSWORD"
+
+
+def warn_if_on_command_line(ctx: typer.Context, param: str, env: str) -> None:
+    """A secret typed as an option is readable by every local user in ps; say so."""
+    source = ctx.get_parameter_source(param)  # typer may carry its own click: compare names
+    if getattr(source, "name", None) == "COMMANDLINE":
+        flag = "--" + param.replace("_", "-")
+        err_console.print(f"[yellow]warning:[/] {flag} on the command line is visible to other "
+                          f"users (ps, /proc); set {env} instead", highlight=False)
+
+
 @app.command()
 def serve(
+    ctx: typer.Context,
     port: int = typer.Option(0, "--port", help="Port of the UI/API (0 = a free port)."),
-    api_key: str | None = typer.Option(None, "--api-key", show_default=False,
-                                       help="Owner API key (default: random, or reused)."),
-    password: str | None = typer.Option(None, "--password", show_default=False,
-                                        help="Owner password, 8+ chars (default: random)."),
+    api_key: str | None = typer.Option(None, "--api-key", envvar=ENV_OWNER_KEY,
+                                       show_default=False,
+                                       help=f"Owner API key (env {ENV_OWNER_KEY}; default: "
+                                       "random, or the one stored in --data-dir)."),
+    password: str | None = typer.Option(None, "--password", envvar=ENV_OWNER_PASSWORD,
+                                        show_default=False,
+                                        help=f"Owner password, 8+ chars (env "
+                                        f"{ENV_OWNER_PASSWORD}; default: random, or stored)."),
     data_dir: Path | None = typer.Option(None, "--data-dir", show_default=False,
                                          help="Keep data here across restarts (default: a "
                                          "temporary folder removed on exit)."),
 ) -> None:
-    """Start a local Argilla stack (redis + search engine + server + worker) until Ctrl-C.
+    """Start a local Argilla stack (redis + search engine + server + worker) until stopped.
 
-    Needs `bash scripts/setup_argilla.sh` once (Debian redis-server and a separate
-    argilla-server virtualenv). For production use Argilla's Docker image instead.
+    Ctrl-C, SIGTERM or SIGHUP stop every process of the stack, also during start-up and
+    also when started in the background with `&` (exit status 0 once it was ready, 128 +
+    signal number if stopped before). Credentials never appear on a command line: pass them
+    through the environment. Needs `bash scripts/setup_argilla.sh` once (Debian
+    redis-server and a separate argilla-server virtualenv). For production use Argilla's
+    Docker image instead.
 
-    Example: datagen annotate serve --port 6900 --data-dir ~/saferec-argilla
+    Example: SAFEREC_ARGILLA_PASSWORD=... datagen annotate serve --port 6900 --data-dir ~/argilla
     """
-    import signal
-    import time
-
-    from rich.panel import Panel
-
+    from annotation.lifecycle import StopRequested, stop_on_signals
     from annotation.server import LocalArgillaStack
 
+    warn_if_on_command_line(ctx, "api_key", ENV_OWNER_KEY)
+    warn_if_on_command_line(ctx, "password", ENV_OWNER_PASSWORD)
     stack = LocalArgillaStack(port=port or None, api_key=api_key, password=password,
                               data_dir=data_dir)
-    with console.status("starting redis, search engine, argilla-server and worker..."):
-        stack.start()
+    ready = False
+    try:
+        with stop_on_signals():  # before the first child starts
+            try:
+                with console.status("starting redis, search engine, argilla-server and "
+                                    "worker..."):
+                    stack.start()
+                ready = True
+                _print_running(stack)
+                while True:
+                    time.sleep(3600)
+            finally:
+                if ready or isinstance(sys.exc_info()[1], StopRequested):
+                    console.print("stopping...")
+                stack.stop()
+    except StopRequested as stop:
+        if not ready:
+            console.print(f"[yellow]stopped during start-up[/] ({stop})", highlight=False)
+            raise typer.Exit(128 + stop.signum) from None
+    console.print("[green]stopped[/]")
 
-    def _term(*_: object) -> None:
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, _term)
+def _print_running(stack: LocalArgillaStack) -> None:
+    from rich.panel import Panel
+
     console.print(Panel.fit(
         f"UI and API  [bold]{stack.url}[/]\n"
         f"username    {stack.username}\npassword    {stack.password}\n"
         f"API key     {stack.api_key}\ndata        {stack.data_dir}\n\n"
         f"export ARGILLA_API_URL={stack.url}\nexport ARGILLA_API_KEY={stack.api_key}",
         title="Argilla is running - Ctrl-C stops it", border_style="green"), highlight=False)
-    try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        console.print("stopping...")
-    finally:
-        stack.stop()
-    console.print("[green]stopped[/]")
 
 
 @app.command()
@@ -106,6 +143,11 @@ def push(
                                               help="Taxonomy YAML (default: embedded)."),
     batch_size: int = typer.Option(250, "--batch-size", min=1, max=500,
                                    help="Records per bulk upsert."),
+    suggest_traits: bool = typer.Option(
+        False, "--suggest-traits",
+        help="Pre-select the generator's traits in the traits question (the old behaviour). "
+        "Default: blind - annotators infer traits from the dialogue alone, so `pull` can "
+        "measure human inferability. Fixed per dataset."),
     api_url: str | None = _URL,
     api_key: str | None = _KEY,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -126,7 +168,9 @@ def push(
     or with --kind tags one record per (film, trait) tag to verify.
 
     Idempotent and resumable: a re-run sends only new or changed records and never
-    duplicates; after an interrupted push, run the same command again.
+    duplicates; after an interrupted push, run the same command again. The traits question
+    is blind unless --suggest-traits (recorded in the dataset's guidelines and in the pull
+    report; a push in the other mode is refused).
 
     Example: datagen annotate push --split test --dataset saferec-test --min-submitted 2 ;
     datagen annotate push --kind tags --dataset saferec-tags --limit 500
@@ -160,13 +204,15 @@ def push(
         result = push_samples(
             client, samples, dataset=dataset, workspace=workspace, taxonomy=taxonomy,
             min_submitted=min_submitted, batch_size=batch_size, source=str(path),
+            suggest_traits=suggest_traits,
             on_progress=lambda done, todo: bar.update(task, completed=done, total=todo))
     if as_json:
         typer.echo(result.model_dump_json())
         return
     console.print(f"[green]pushed[/] {result.total} samples from {path} to {workspace}/{dataset}:"
                   f" {result.created} created, {result.updated} updated, {result.unchanged} "
-                  f"unchanged (min_submitted {result.min_submitted})\n  {result.url}",
+                  f"unchanged (min_submitted {result.min_submitted}, traits question "
+                  f"{'suggested' if result.traits_suggested else 'blind'})\n  {result.url}",
                   highlight=False)
 
 
@@ -199,7 +245,10 @@ def pull(
     Verdict per record: accepted when a strict majority says the cue is implicit and the
     ground truth safe and the median naturalness is >= 3; rejected otherwise; pending with
     fewer than min_submitted responses. Agreement: Krippendorff's alpha (nominal for labels
-    and per trait, ordinal for naturalness) and percent agreement.
+    and per trait, ordinal for naturalness) and percent agreement. Human inferability: per
+    trait, cue strategy and variant, the share of annotators who named the planned trait and
+    false positives on control samples, next to the inferability judge's figures, with 95%
+    intervals (in the samples' `human` column, the report and, after `export hf`, the card).
 
     Example: datagen annotate pull --split test --dataset saferec-test
     """

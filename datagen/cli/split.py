@@ -51,7 +51,11 @@ def split(
     seed: int = typer.Option(13, help="Seed of the group order: same seed, same splits."),
     verified_only: bool = typer.Option(False, "--verified-only",
                                        help="Keep only samples a human accepted "
-                                            "(fails if no human verdicts exist)."),
+                                            "(fails if no human verdicts exist, or if a split "
+                                            "would be empty or too small to be stratified)."),
+    force: bool = typer.Option(False, "--force",
+                               help="With --verified-only: write the splits even when one is "
+                                    "empty or too small to be stratified (warns)."),
     drop_failed: bool = typer.Option(False, "--drop-failed-verification",
                                      help="Drop samples whose automatic verification failed."),
     near_dup_threshold: float = typer.Option(0.8, "--near-dup-threshold", min=0.01, max=1.0,
@@ -71,13 +75,13 @@ def split(
     """
     import json
 
-    from datagen.cli.common import console
+    from datagen.cli.common import console, err_console
     from datagen.parquet_io import read_parquet
     from datagen.records.sample import SAMPLE_SCHEMA
     from datagen.splits import SplitConfig, split_samples, write_split_result
 
     cfg = SplitConfig(
-        ratios=_parse_ratios(ratios), seed=seed, verified_only=verified_only,
+        ratios=_parse_ratios(ratios), seed=seed, verified_only=verified_only, force=force,
         drop_failed_verification=drop_failed, near_dup_threshold=near_dup_threshold,
     )
     src = input_path or run_dir / "samples.parquet"
@@ -86,6 +90,8 @@ def split(
         result = split_samples(table, cfg)
         result.report["input_path"] = str(src)
         paths = write_split_result(result, run_dir)
+    for problem in result.report["size_problems"]:
+        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False)
     if as_json:
         typer.echo(json.dumps(result.report, indent=2, sort_keys=True))
         return

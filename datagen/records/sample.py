@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "SAMPLE_SCHEMA",
@@ -21,6 +21,7 @@ __all__ = [
     "HumanVerdict",
     "ItemRef",
     "Sample",
+    "TraitVote",
     "Turn",
     "Verification",
     "dialogue_hash",
@@ -96,6 +97,13 @@ class Verification(_Rec):
     flags: list[str] = Field(default_factory=list)
 
 
+class TraitVote(_Rec):
+    """How many of a record's annotators ticked one trait label (``none`` included)."""
+
+    trait: str
+    votes: int
+
+
 class HumanVerdict(_Rec):
     """Merged human verification from the Argilla loop (absent until ``annotate pull``)."""
 
@@ -104,6 +112,17 @@ class HumanVerdict(_Rec):
     agreement: float | None = None
     traits: list[str] = Field(default_factory=list)  # majority of annotators' trait labels
     notes: str = ""
+    #: every label ticked by at least one annotator, with its count (human inferability)
+    trait_votes: list[TraitVote] = Field(default_factory=list)
+    #: share of (annotator, planned trait) answers naming the trait; None: no cue to read
+    inferability: float | None = None
+    #: whether annotators saw the generator's traits pre-selected (None: not recorded)
+    traits_suggested: bool | None = None
+
+    @field_validator("trait_votes", mode="before")
+    @classmethod
+    def _absent_is_empty(cls, v: object) -> object:
+        return [] if v is None else v  # files written before the column existed
 
 
 class Sample(_Rec):
@@ -232,6 +251,10 @@ SAMPLE_SCHEMA = pa.schema(
                     ("agreement", pa.float64()),
                     ("traits", pa.list_(pa.string())),
                     ("notes", pa.string()),
+                    ("trait_votes", pa.list_(pa.struct([("trait", pa.string()),
+                                                        ("votes", pa.int32())]))),
+                    ("inferability", pa.float64()),
+                    ("traits_suggested", pa.bool_()),
                 ]
             ),
         ),

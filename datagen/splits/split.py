@@ -23,6 +23,7 @@ from datagen.errors import ConfigError
 from datagen.records.sample import SAMPLE_SCHEMA, Turn, dialogue_hash
 from datagen.splits.dedup import exact_duplicate_mask, near_duplicate_mask
 from datagen.splits.grouping import CONTROL, assign_groups, group_ids
+from datagen.splits.guard import check_verified_sizes, size_problems
 from datagen.splits.leaks import LeakReport, leak_report
 from datagen.splits.minhash import MinHashConfig, minhash_signatures, near_duplicate_pairs
 
@@ -39,6 +40,8 @@ class SplitConfig(BaseModel):
     ratios: tuple[float, float, float] = (0.9, 0.05, 0.05)
     seed: int = 13
     verified_only: bool = False
+    #: write verified-only splits even when one is empty or too small to be stratified
+    force: bool = False
     drop_failed_verification: bool = False
     near_dup_threshold: float = Field(default=0.8, gt=0.0, le=1.0)
 
@@ -157,6 +160,12 @@ def split_samples(table: pa.Table, config: SplitConfig | None = None) -> SplitRe
     for name in SPLIT_NAMES:
         rows = kept.filter(pl.col("split") == name).sort("sample_id")["_row"].to_numpy()
         tables[name] = table.take(pa.array(rows, pa.int64()))
+    counts = {n: tables[n].num_rows for n in SPLIT_NAMES}
+    trait_counts = _trait_counts(kept)
+    labels = len({t for c in trait_counts.values() for t in c})
+    problems = size_problems(counts, ratios, labels)
+    if cfg.verified_only:
+        check_verified_sizes(problems, kept.height, force=cfg.force)
     report = {
         "config": cfg.model_dump(mode="json"),
         "input": df.height,
@@ -164,8 +173,9 @@ def split_samples(table: pa.Table, config: SplitConfig | None = None) -> SplitRe
         **dropped,
         "groups": int(kept["group"].n_unique()),
         "strata": int(kept["stratum"].n_unique()),
-        "counts": {n: tables[n].num_rows for n in SPLIT_NAMES},
-        "trait_counts": _trait_counts(kept),
+        "counts": counts,
+        "trait_counts": trait_counts,
+        "size_problems": problems,
         "leaks_ok": leaks.ok,
     }
     return SplitResult(tables=tables, report=report, leaks=leaks)

@@ -13,7 +13,7 @@ from datagen.records.sample import (
 )
 from datagen.taxonomy import load_taxonomy
 
-__all__ = ["make_sample", "make_samples"]
+__all__ = ["make_long_sample", "make_sample", "make_samples"]
 
 #: ``name@version`` of the embedded taxonomy (what the annotation loop checks samples against)
 TAXONOMY_VERSION = f"saferec@{load_taxonomy().version}"
@@ -57,3 +57,27 @@ def make_samples(n: int, **kw) -> list[Sample]:
         traits = () if i % 5 == 4 else ("spiders_snakes",) if i % 2 else ("gore", "needle_phobia")
         out.append(make_sample(i, traits=traits, **kw))
     return out
+
+
+def make_long_sample(i: int = 7) -> Sample:
+    """A record as long as real ones: 9 turns and 74 dropped candidates (71 unknown, 3 yes)."""
+    base = make_sample(i, traits=("sexual_violence",), text=(
+        "Long week. I moved cities after everything with my ex last year and I still sleep "
+        "with the hall light on. A friend says I should watch films again, something warm?"))
+    turns = [base.messages[0]]
+    for k in range(4):
+        turns.append(Turn(role="assistant", content=(
+            f"Happy to help! A few questions first, part {k}: what did you enjoy lately, and "
+            "do you prefer something light or something absorbing? ") * 3))
+        turns.append(Turn(role="user", content=(
+            f"Paddington 2 was lovely, and Amelie too; nothing heavy please ({k}). ") * 3))
+    unknown = [DroppedCandidate(item_id=f"tt9{k:06d}", title=f"Untagged Film {k}",
+                                year=1990 + k % 30, trait_id="sexual_violence",
+                                status="unknown", score=0.4, reason="unknown:sexual_violence")
+               for k in range(71)]
+    unsafe = [DroppedCandidate(item_id=f"tt8{k:06d}", title=title, year=year,
+                               trait_id="sexual_violence", status="yes", score=0.9,
+                               reason="unsafe:sexual_violence (ddd 0.95)")
+              for k, (title, year) in enumerate([("Irreversible", 2002), ("The Accused", 1988),
+                                                 ("Elle", 2016)])]
+    return base.model_copy(update={"messages": turns, "dropped_candidates": unknown + unsafe})

@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
+from annotator import Annotator
 from factories import make_sample, make_samples
 from typer.testing import CliRunner
 
@@ -25,6 +25,7 @@ from annotation.errors import (
     PushInterruptedError,
     TaxonomyVersionMismatchError,
 )
+from annotation.pull import pull_verdicts
 from annotation.push import find_dataset, push_samples
 from annotation.samples_io import load_samples
 from annotation.server import LocalArgillaStack
@@ -64,28 +65,6 @@ def _datagen(stack: LocalArgillaStack, *args: str,
     exe = Path(sys.executable).with_name("datagen")
     return subprocess.run([str(exe), "annotate", *args], env=env, capture_output=True,
                           text=True, timeout=120)
-
-
-class Annotator:
-    """An annotator using the same REST calls as the Argilla UI, with their own token."""
-
-    def __init__(self, url: str, username: str, password: str) -> None:
-        self.base = f"{url}/api/v1"
-        r = httpx.post(f"{self.base}/token", data={"username": username, "password": password})
-        r.raise_for_status()
-        self.headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-    def record_ids(self, dataset_id: str) -> dict[str, str]:
-        r = httpx.post(f"{self.base}/me/datasets/{dataset_id}/records/search",
-                       params={"limit": 1000}, json={}, headers=self.headers, timeout=30)
-        r.raise_for_status()
-        return {it["record"]["external_id"]: it["record"]["id"] for it in r.json()["items"]}
-
-    def submit(self, record_id: str, **values: object) -> None:
-        body = {"values": {q: {"value": v} for q, v in values.items()}, "status": "submitted"}
-        r = httpx.post(f"{self.base}/records/{record_id}/responses", json=body,
-                       headers=self.headers, timeout=30)
-        assert r.status_code == 201, r.text
 
 
 def _answers(i: int, who: str) -> dict[str, object]:
@@ -163,7 +142,57 @@ def test_pull_writes_verdicts_and_agreement(argilla_stack: LocalArgillaStack, an
         krippendorff_alpha(nat_units, "ordinal"))
     assert rep["agreement"]["gt_safe"]["alpha"] == pytest.approx(1.0)
     assert rep["trait_agreement"]["gore"]["percent"] == 1.0
-    assert (report.with_suffix(".md")).read_text().startswith("# Annotation report: flow")
+    md = report.with_suffix(".md").read_text()
+    assert md.startswith("# Annotation report: flow")
+    assert "blind: annotators answered from the dialogue alone" in md
+
+
+def test_pull_reports_human_inferability_next_to_the_judge(argilla_stack: LocalArgillaStack,
+                                                           annotated) -> None:
+    """Everyone ticked `gore` only (blind: nothing pre-selected); the judge named nothing.
+
+    gore is planned on records 0, 2, 6, 8, 10 (with needle_phobia), spiders_snakes on 1, 3,
+    5, 7, 11, and 4 and 9 are controls; records 10 and 11 have one answer, the rest two.
+    """
+    tmp = annotated["tmp"]
+    out, report = tmp / "inferability.parquet", tmp / "inferability.json"
+    _cli(argilla_stack, "pull", "--input", str(annotated["full"]), "--dataset", "flow",
+         "--workspace", WS, "--out", str(out), "--report", str(report))
+    rep = json.loads(report.read_text())
+    assert rep["traits_question"] == "blind"
+    inf = rep["inferability"]
+    assert inf["traits_suggested"] is False and inf["records"] == 12
+    gore, needle = inf["per_trait"]["gore"], inf["per_trait"]["needle_phobia"]
+    assert (gore["human"]["share"], gore["human"]["n"], gore["human"]["answers"]) == (1.0, 5, 9)
+    assert gore["judge"]["share"] == 0.0 and gore["judge_vs_majority"]["share"] == 0.0
+    assert 0.5 < gore["human"]["low"] < 1.0 == gore["human"]["high"]
+    assert needle["human"]["share"] == 0.0 == inf["per_trait"]["spiders_snakes"]["human"]["share"]
+    assert inf["controls"]["human"]["share"] == 1.0 and inf["controls"]["human"]["n"] == 2
+    assert gore["false_positive_human"]["share"] == 1.0
+    assert inf["overall"]["human"]["share"] == pytest.approx(9 / 27)
+    assert list(inf["per_strategy"]) == ["life_event"]
+    h8 = {s.sample_id: s.human for s in load_samples(out)}["s00008"]
+    assert h8 is not None and h8.traits_suggested is False
+    assert [(v.trait, v.votes) for v in h8.trait_votes] == [("gore", 2)]
+    assert h8.inferability == 0.5  # gore 2 of 2, needle_phobia 0 of 2
+
+
+def test_suggest_traits_is_fixed_per_dataset(argilla_client, annotated) -> None:
+    tax, samples = load_taxonomy(), annotated["samples"][:3]
+    with pytest.raises(DatasetSettingsMismatchError, match=r"asks for traits blind"):
+        push_samples(argilla_client, samples, dataset="flow", workspace=WS, taxonomy=tax,
+                     suggest_traits=True)
+    res = push_samples(argilla_client, samples, dataset="suggested", workspace=WS,
+                       taxonomy=tax, suggest_traits=True)
+    assert res.traits_suggested
+    ds = find_dataset(argilla_client, "suggested", find_workspace(argilla_client, WS))
+    rec = {r.id: r for r in ds.records(with_suggestions=True)}["s00000"]
+    assert rec.suggestions["traits"].value == ["gore", "needle_phobia"]
+    assert pull_verdicts(argilla_client, dataset="suggested", workspace=WS).traits_suggested
+    with pytest.raises(DatasetSettingsMismatchError, match=r"push with --suggest-traits"):
+        push_samples(argilla_client, samples, dataset="suggested", workspace=WS, taxonomy=tax)
+    blind = find_dataset(argilla_client, "flow", find_workspace(argilla_client, WS))
+    assert not any(r.suggestions for r in blind.records(with_suggestions=True))
 
 
 def test_repush_is_idempotent_and_updates_content(argilla_client, annotated) -> None:

@@ -50,3 +50,22 @@ def test_unreachable_server_is_one_clear_error() -> None:
 
     with pytest.raises(ArgillaUnreachableError, match=r"cannot reach Argilla at http://127"):
         connect(f"http://127.0.0.1:{free_port()}", "some-key-123")
+
+
+def test_serve_warns_about_secrets_on_the_command_line(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFEREC_ARGILLA_VENV", str(tmp_path / "no-venv"))
+    res = CliRunner().invoke(app, ["annotate", "serve", "--api-key", "typed-key-123",
+                                   "--password", "typed-password"])
+    assert isinstance(res.exception, ConfigError) and "virtualenv not found" in str(res.exception)
+    assert "--api-key on the command line is visible" in res.stderr
+    assert "--password on the command line is visible" in res.stderr
+    assert "stopping" not in res.output  # nothing had started
+    monkeypatch.setenv("SAFEREC_ARGILLA_API_KEY", "env-key-123")
+    quiet = CliRunner().invoke(app, ["annotate", "serve"])
+    assert isinstance(quiet.exception, ConfigError) and "visible" not in quiet.stderr
+
+
+def test_push_help_explains_blind_traits() -> None:
+    res = CliRunner().invoke(app, ["annotate", "push", "--help"], env={"COLUMNS": "200"})
+    assert "--suggest-traits" in res.output and "blind" in res.output

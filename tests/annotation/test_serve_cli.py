@@ -1,4 +1,8 @@
-"""`datagen annotate serve` as a user runs it: prints URL and credentials, stops on Ctrl-C."""
+"""`datagen annotate serve` as a user runs it: prints URL and credentials, stops on Ctrl-C.
+
+Credentials come from the environment (``SAFEREC_ARGILLA_API_KEY`` / ``_PASSWORD``), as the
+docs advise; `test_serve_lifecycle.py` covers signals at every moment of start-up.
+"""
 
 from __future__ import annotations
 
@@ -28,10 +32,10 @@ def test_serve_prints_credentials_and_stops_cleanly(tmp_path: Path) -> None:
     port, data = free_port(), tmp_path / "argilla-data"
     exe = Path(sys.executable).with_name("datagen")
     proc = subprocess.Popen(
-        [str(exe), "annotate", "serve", "--port", str(port), "--api-key", "serve-test-key",
-         "--password", "serve-test-pw", "--data-dir", str(data)],
+        [str(exe), "annotate", "serve", "--port", str(port), "--data-dir", str(data)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200"})
+        env={**os.environ, "COLUMNS": "200", "SAFEREC_ARGILLA_API_KEY": "serve-test-key",
+             "SAFEREC_ARGILLA_PASSWORD": "serve-test-pw"})
     lines: list[str] = []
     try:
         deadline = time.monotonic() + 240

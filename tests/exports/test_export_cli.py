@@ -73,9 +73,13 @@ def test_verified_only_through_cli(tmp_path):
     samples = [make_sample(f"v{i}", human="accepted" if i % 2 else "rejected")
                for i in range(20)]
     write_parquet(samples_to_table(samples), run / "samples.parquet", SAMPLE_SCHEMA)
-    report = json.loads(_ok(["split", "--run-dir", str(run), "--verified-only",
-                             "--json"]).output)
+    refused = runner.invoke(app, ["split", "--run-dir", str(run), "--verified-only"])
+    assert refused.exit_code != 0 and "test would be empty" in str(refused.exception)
+    assert not (run / "splits" / "train.parquet").exists()
+    report = json.loads(_ok(["split", "--run-dir", str(run), "--verified-only", "--force",
+                             "--json"]).stdout)
     assert report["kept"] == 10 and report["dropped_not_human_accepted"] == 10
+    assert "test would be empty" in report["size_problems"]
 
 
 @pytest.mark.integration

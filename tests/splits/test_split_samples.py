@@ -7,7 +7,7 @@ import pytest
 
 from datagen.errors import ConfigError
 from datagen.records.sample import Turn, samples_to_table
-from datagen.splits import SplitConfig, split_samples
+from datagen.splits import SplitConfig, SplitTooSmallError, split_samples
 from datagen.splits.leaks import leak_report
 from datagen.splits.minhash import MinHashConfig, minhash_signatures
 
@@ -77,12 +77,40 @@ def test_verified_only_and_failed_verification(fx):
     samples = [fx.make_sample(f"v{i}", human="accepted" if i % 2 else "rejected",
                               passed=i % 3 != 0) for i in range(30)]
     res = split_samples(samples_to_table(samples),
-                        SplitConfig(verified_only=True, drop_failed_verification=True))
+                        SplitConfig(verified_only=True, drop_failed_verification=True,
+                                    force=True))
     assert res.report["dropped_failed_verification"] == 10
     assert res.report["dropped_not_human_accepted"] == 10
     assert res.report["kept"] == 10
     with pytest.raises(ConfigError, match="no sample has a human verdict"):
         split_samples(samples_to_table(fx.make_corpus(5)), SplitConfig(verified_only=True))
+
+
+def test_verified_only_refuses_empty_or_unstratifiable_splits(fx):
+    two = [fx.make_sample(f"a{i}", human="accepted" if i < 2 else "rejected")
+           for i in range(12)]
+    with pytest.raises(SplitTooSmallError, match=r"validation would be empty; test would be "
+                       r"empty \(2 accepted samples kept\).*--force"):
+        split_samples(samples_to_table(two), SplitConfig(verified_only=True))
+    forced = split_samples(samples_to_table(two), SplitConfig(verified_only=True, force=True))
+    assert forced.report["counts"] == {"train": 2, "validation": 0, "test": 0}
+    assert forced.report["size_problems"] == ["validation would be empty",
+                                              "test would be empty"]
+    # non-empty but smaller than the number of trait labels: too few to be stratified
+    sets = [["animal_harm"], ["gore"], [], ["needle_phobia"]]
+    many = [fx.make_sample(f"m{i}", human="accepted", traits=sets[i % 4]) for i in range(40)]
+    labels = {t or "control" for s in many for t in (s.traits or [None])}
+    res = split_samples(samples_to_table(many), SplitConfig(ratios=(0.9, 0.05, 0.05),
+                                                            verified_only=True, force=True))
+    small = [n for n in ("validation", "test") if 0 < res.report["counts"][n] < len(labels)]
+    assert small and all(any(p.startswith(f"{n} would hold") and "too few to be stratified"
+                                 in p for p in res.report["size_problems"]) for n in small)
+    # a ratio of 0 asks for no split: not a problem; without --verified-only: reported only
+    none = split_samples(samples_to_table(many), SplitConfig(ratios=(1.0, 0.0, 0.0),
+                                                             verified_only=True))
+    assert none.report["size_problems"] == [] and none.report["counts"]["train"] == 40
+    plain = split_samples(samples_to_table(two))
+    assert plain.report["size_problems"]
 
 
 def test_leak_report_catches_shared_seeds_and_near_duplicates(fx):
