@@ -142,7 +142,7 @@ def synthesize(
     gt_max: int = typer.Option(10, help="Ground-truth films kept per sample (the nearest "
                                "safe films to the liked ones)."),
     relevance_floor: float = typer.Option(
-        0.35, min=0.0, max=1.0, help="Ground truth must score at least this share of the "
+        0.4, min=0.0, max=1.0, help="Ground truth must score at least this share of the "
         "nearest film of all (safe or not); below it a safe film counts as unrelated."),
     max_attempts: int = typer.Option(
         40, min=1, help="Users drawn per planned user (profiles or real seeds) before it is a "
@@ -154,7 +154,7 @@ def synthesize(
         "young_children", help="Traits whose users like only films tagged no (comma list; "
         "'' for none): a parent's history is what the family watches."),
     max_dropped: int = typer.Option(
-        30, min=0, help="Unsafe/unknown films ranked above the last ground-truth film kept "
+        20, min=0, help="Unsafe/unknown films ranked above the last ground-truth film kept "
         "per sample (dropped_candidates)."),
     pair_min_safe: int = typer.Option(
         30, min=0, help="A trait combination is planned only when at least this many films "

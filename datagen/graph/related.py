@@ -19,6 +19,8 @@ import weakref
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from typing import Any
+
 import networkx as nx
 import numpy as np
 
@@ -35,8 +37,11 @@ __all__ = [
 
 #: attributes with more members than this are "hubs" (see RelatedIndex.add_to)
 HUB_SIZE = 256
-#: items whose merged neighbour lists are memoized (~2 KiB each)
-NEIGHBOUR_MEMO = 8192
+#: items whose merged neighbour lists are memoized (~2 KiB each: the whole bokeh catalogue
+#: fits in ~35 MiB)
+NEIGHBOUR_MEMO = 32_768
+#: nearest items kept per item (see RelatedIndex.nearest)
+NEAREST_K = 100
 
 _Key = tuple[int, tuple[str, ...]]
 _CACHE: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[_Key, RelatedIndex]]
@@ -69,11 +74,15 @@ class RelatedIndex:
     hub_column: dict[int, int] = field(init=False, repr=False, compare=False)
     hub_signature: np.ndarray = field(init=False, repr=False, compare=False)
     signature_hubs: np.ndarray = field(init=False, repr=False, compare=False)
+    hubs_by_signature: np.ndarray = field(init=False, repr=False, compare=False)
     #: per signature: the items that have it
     signature_items: list[np.ndarray] = field(init=False, repr=False, compare=False)
     #: per item, memoized: merged neighbour list of its small attributes, and its hubs
     _near: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         init=False, repr=False, compare=False)
+    _best: dict[int, tuple[np.ndarray, np.ndarray]] = field(init=False, repr=False,
+                                                            compare=False)
+    _memos: dict[str, dict[int, Any]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         norm = self.norm
@@ -93,11 +102,15 @@ class RelatedIndex:
         object.__setattr__(self, "hub_column", {a: col for col, a in enumerate(hubs)})
         object.__setattr__(self, "hub_signature", item_signature.reshape(-1).astype(np.int32))
         object.__setattr__(self, "signature_hubs", signatures.astype(np.float64))
+        object.__setattr__(self, "hubs_by_signature",
+                           np.ascontiguousarray(signatures.T.astype(np.float64)))
         order = np.argsort(item_signature.reshape(-1), kind="stable")
         bounds = np.searchsorted(item_signature.reshape(-1)[order], np.arange(len(signatures) + 1))
         object.__setattr__(self, "signature_items",
                            [order[bounds[k]:bounds[k + 1]] for k in range(len(signatures))])
         object.__setattr__(self, "_near", {})
+        object.__setattr__(self, "_best", {})
+        object.__setattr__(self, "_memos", {})
 
     @classmethod
     def from_graph(
@@ -152,6 +165,35 @@ class RelatedIndex:
         idf, members = self.idf, self.attr_items
         for a in hubs.tolist():
             total[members[a]] += idf[a] ** 2 / n
+
+    def memo(self, name: str) -> dict[int, Any]:
+        """A named per-item memo living as long as the index (for derived per-item data)."""
+        return self._memos.setdefault(name, {})
+
+    def best_score(self, i: int) -> float:
+        """The score of item ``i``'s nearest other item (0 when it shares nothing): what a
+        liked film is divided by so that every favourite weighs the same."""
+        scores = self.nearest(i)[1]
+        return float(scores[0]) if len(scores) else 0.0
+
+    def nearest(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """The :data:`NEAREST_K` items nearest to item ``i`` alone (positions, scores; best
+        first, ties by position, only positive scores), memoized."""
+        hit = self._best.get(i)
+        if hit is None:
+            total = np.zeros(len(self.item_ids), dtype=np.float64)
+            self.add_to(total, i)
+            total *= self.inv_sqrt_norm
+            total[i] = 0.0
+            cand = np.flatnonzero(total > 0)
+            if len(cand) > NEAREST_K:
+                cand = cand[np.argpartition(-total[cand], NEAREST_K - 1)[:NEAREST_K]]
+            cand = cand[np.lexsort((cand, -total[cand]))]
+            hit = (cand.astype(np.int32), total[cand])
+            if len(self._best) >= NEIGHBOUR_MEMO:
+                self._best.clear()
+            self._best[i] = hit
+        return hit
 
     def neighbours(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Item ``i``'s small-attribute neighbours (positions, summed ``idf^2``; ``i``

@@ -21,11 +21,10 @@ import numpy as np
 
 from datagen.graph.related import RelatedIndex
 
-__all__ = ["WALK_ATTR_MAX", "ProfileScores", "rank_positions", "top_within", "walk_profile"]
+__all__ = ["WALK_POOL", "ProfileScores", "rank_positions", "top_within", "walk_profile"]
 
-#: attributes a walk step may follow: people and tags shared by at most this many films
-#: (genres and ratings are far larger; a walk along them would not hang together)
-WALK_ATTR_MAX = 128
+#: allowed films nearest to a profile film among which a walk step draws the next one
+WALK_POOL = 20
 
 
 @dataclass
@@ -42,6 +41,9 @@ class ProfileScores:
     liked: list[int] = field(default_factory=list)
     total: np.ndarray | None = None
     hub_weights: np.ndarray | None = None
+    #: divide each liked film by its own nearest-item score, so every favourite weighs the
+    #: same (a film in a dense cluster of look-alikes would otherwise decide alone)
+    balanced: bool = True
 
     def add(self, pos: int) -> None:
         index = self.index
@@ -50,6 +52,9 @@ class ProfileScores:
             self.hub_weights = np.zeros(len(index.hub_column), dtype=np.float64)
         self.liked.append(pos)
         n = index.norm[pos]
+        if self.balanced:
+            best = index.best_score(pos)
+            n = n * best if best > 0 else 0.0
         if n == 0:
             return
         near, weights, hubs = index.neighbours(pos)
@@ -65,7 +70,7 @@ class ProfileScores:
         out = self.total.copy()
         if self.hub_weights is not None and self.hub_weights.any():
             index = self.index
-            out += (index.signature_hubs @ self.hub_weights)[index.hub_signature]
+            out += (self.hub_weights @ index.hubs_by_signature)[index.hub_signature]
         return out
 
     def scores(self) -> np.ndarray:
@@ -115,19 +120,18 @@ def walk_profile(
     start: np.ndarray | None = None,
     known: np.ndarray | None = None,
     max_unknown: int | None = None,
-    pool: int = 20,
+    pool: int = WALK_POOL,
 ) -> ProfileScores:
     """A profile of up to ``n_liked`` items that hang together, never leaving ``allowed``.
 
     The first item is drawn uniformly among items with at least 3 attributes inside
-    ``allowed`` (and ``start`` when given). Each next one is drawn (score-weighted) from the
-    ``pool`` allowed items most related to the profile so far among its neighbours: items
-    sharing a person or a rare tag with a profile film (an attribute of at most
-    :data:`WALK_ATTR_MAX` films) or all of its large attributes (the same genres and rating);
-    when there is none, among all allowed items. With ``known`` and ``max_unknown``, at most
-    ``max_unknown`` items outside ``known`` are picked; after that the walk stays inside
-    ``known``. Returns fewer items when the allowed set runs out of related items.
-    Deterministic for a seeded ``rng``.
+    ``allowed`` (and ``start`` when given). Each next one follows a random film of the
+    profile: it is drawn (score-weighted) from the ``pool`` allowed items nearest to that film
+    (:meth:`~datagen.graph.related.RelatedIndex.nearest`; another profile film is tried when
+    none of those is allowed). With ``known`` and ``max_unknown``, at most ``max_unknown``
+    items outside ``known`` are picked; after that the walk stays inside ``known``. Returns
+    fewer items when the allowed set runs out of related items. Deterministic for a seeded
+    ``rng``.
     """
     prof = ProfileScores(index)
     firsts = np.flatnonzero(index.starts_mask & (allowed if start is None else allowed & start))
@@ -143,42 +147,24 @@ def walk_profile(
         ok = allowed
         if known is not None and max_unknown is not None and unknown >= max_unknown:
             ok = allowed & known
-        top, weights = _candidates(prof, ok, pool)
-        if not len(top):
+        nxt = _step(index, rng, prof.liked, ok, pool)
+        if nxt is None:
             return prof
-        pos = int(rng.choices(top.tolist(), weights=weights.tolist(), k=1)[0])
+        pos = nxt
 
 
-def _candidates(prof: ProfileScores, ok: np.ndarray, pool: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``pool`` best allowed next films and their scores (see :func:`walk_profile`)."""
-    index = prof.index
-    near = np.unique(np.concatenate(
-        [_walk_neighbours(index, p) for p in prof.liked]
-        + [index.signature_items[index.hub_signature[p]] for p in prof.liked]))
-    near = near[ok[near]]
-    near = near[~np.isin(near, prof.liked)]
-    if not len(near):  # nothing shares a small attribute: rank every allowed item
-        scores = prof.scores()
-        top = top_within(scores, ok, pool)
-        return top, scores[top]
-    assert prof.total is not None and prof.hub_weights is not None
-    scores = prof.total[near]
-    if prof.hub_weights.any():
-        scores = scores + index.signature_hubs[index.hub_signature[near]] @ prof.hub_weights
-    scores = scores * index.inv_sqrt_norm[near]
-    keep = scores > 0
-    near, scores = near[keep], scores[keep]
-    if len(near) > pool:
-        best = np.argpartition(-scores, pool - 1)[:pool]
-        near, scores = near[best], scores[best]
-    order = np.lexsort((near, -scores))
-    return near[order], scores[order]
-
-
-def _walk_neighbours(index: RelatedIndex, pos: int) -> np.ndarray:
-    """Items sharing with ``pos`` an attribute of at most :data:`WALK_ATTR_MAX` films."""
-    attrs = index.item_attrs[pos]
-    small = attrs[index.attr_size[attrs] <= WALK_ATTR_MAX]
-    if not len(small):
-        return np.zeros(0, dtype=np.int64)
-    return np.concatenate([index.attr_items[a] for a in small.tolist()])
+def _step(index: RelatedIndex, rng: random.Random, liked: list[int], ok: np.ndarray,
+          pool: int) -> int | None:
+    """One walk step from a random profile film (the others in turn if it has no allowed
+    neighbour); None when no profile film has one."""
+    order = list(liked)
+    rng.shuffle(order)
+    for src in order:
+        near, scores = index.nearest(src)
+        keep = ok[near]
+        for taken in liked:
+            keep &= near != taken
+        near, scores = near[keep][:pool], scores[keep][:pool]
+        if len(near):
+            return int(rng.choices(near.tolist(), weights=scores.tolist(), k=1)[0])
+    return None

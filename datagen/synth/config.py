@@ -65,7 +65,7 @@ class SynthConfig(BaseModel):
     gt_min: int = Field(default=3, ge=1)
     gt_max: int = Field(default=10, ge=1)
     #: ground truth must score at least this share of the unfiltered best film
-    relevance_floor: float = Field(default=0.35, ge=0.0, le=1.0)
+    relevance_floor: float = Field(default=0.4, ge=0.0, le=1.0)
     #: users drawn per plan entry (graph profiles or real seeds) before it is a reject
     max_attempts: int = Field(default=40, ge=1, le=1000)
     #: share of a trait user's liked films that may be unknown for their traits
@@ -73,7 +73,7 @@ class SynthConfig(BaseModel):
     #: traits whose users' liked films must be tagged no (not merely not yes)
     strict_history_traits: list[str] = Field(default_factory=lambda: ["young_children"])
     #: unsafe / unknown films ranked above the last ground-truth film kept per sample
-    max_dropped: int = Field(default=30, ge=0)
+    max_dropped: int = Field(default=20, ge=0)
     #: films that must be safe for every trait of a planned trait combination
     pair_min_safe: int = Field(default=30, ge=0)
     concurrency: int = Field(default=16, ge=1, le=1024)

@@ -47,7 +47,7 @@ __all__ = [
 INSUFFICIENT = "insufficient_safe_ground_truth"
 UNRELATED = "unrelated_safe_ground_truth"
 #: ground truth must score at least this share of the unfiltered best (see module docstring)
-DEFAULT_RELEVANCE_FLOOR = 0.35
+DEFAULT_RELEVANCE_FLOOR = 0.4
 #: films above the floor sorted at first (4x more while they hold fewer than gt_max safe)
 _SORTED_HEAD = 256
 #: dropped-candidate records a run's memo keeps before it starts over
@@ -170,7 +170,7 @@ class Ranker:
     gt_min: int = 3
     gt_max: int = 10
     relevance_floor: float = DEFAULT_RELEVANCE_FLOOR
-    max_dropped: int = 30
+    max_dropped: int = 20
     memo: dict[Any, DroppedCandidate] = field(default_factory=dict)
 
     def rank(self, user: UserDraft, traits: Sequence[str]) -> GroundTruth:
@@ -180,7 +180,7 @@ class Ranker:
         in_cat = masks.in_catalogue
         best = float(np.max(scores, where=in_cat, initial=0.0))
         safe = masks.safe(traits, allow) if traits else in_cat
-        liked = {r.item_id for r in user.liked}
+        liked = set(user.liked_ids)
         recs = [r for r in user.recommended if r.item_id not in liked]
         rec_pos = [index.position.get(r.item_id) for r in recs]
         gt, dropped = self._from_seed(recs, rec_pos, traits, scores, best, safe)

@@ -165,13 +165,13 @@ def prepare_entry(ctx: StageContext, entry: PlanEntry) -> Prepared | Outcome:
     drawn = ctx.drawn(entry)
     if drawn.draft is None or drawn.ground_truth is None:
         return _exhausted(ctx, entry, drawn)
-    draft = drawn.draft
+    draft = ctx.users.complete(drawn.draft)
     user = UserDraw(attempts=len(drawn.rejected) + 1, rejected=drawn.rejected,
                     liked_no=draft.liked_status["no"],
                     liked_unknown=draft.liked_status["unknown"],
                     liked_yes=draft.liked_status["yes"])
     seen = entry.model_copy(update={
-        "seed_id": draft.seed_id, "seed_source": draft.source, "liked": draft.liked,
+        "seed_id": draft.seed_id, "seed_source": draft.source, "liked": draft.liked or [],
         "recommended": draft.recommended, "genres": draft.genres,
         "seed_user_turns": draft.user_turns})
     return Prepared(entry=seen, ground_truth=drawn.ground_truth, user=user)

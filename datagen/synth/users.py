@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from datagen.graph.related import RelatedIndex
@@ -59,13 +59,16 @@ class UserDraft:
 
     seed_id: str
     source: str
-    liked: list[ItemRef]
+    liked_ids: list[str]
     scores: ProfileScores
-    recommended: list[ItemRef]
-    genres: list[str]
-    user_turns: list[str]
     #: (liked film, own trait) pairs by status: {"no", "yes", "unknown"}
     liked_status: dict[str, int]
+    #: the liked films as records (a graph profile gets them from
+    #: :meth:`UserSampler.complete` once accepted) and their genres, most frequent first
+    liked: list[ItemRef] | None = None
+    genres: list[str] = field(default_factory=list)
+    recommended: list[ItemRef] = field(default_factory=list)
+    user_turns: list[str] = field(default_factory=list)
 
 
 class UserSampler:
@@ -105,23 +108,24 @@ class UserSampler:
                             max_unknown=max_unknown)
         if len(prof.liked) < MIN_LIKED:
             return TOO_SHORT
-        ids = [self.index.item_ids[p] for p in prof.liked]
-        liked, genres = self._refs(ids)
         return UserDraft(
             seed_id=f"graph:{self.plan_seed}:{entry.index}", source="graph_profile",
-            liked=liked, scores=prof, recommended=[], genres=genres, user_turns=[],
+            liked_ids=[self.index.item_ids[p] for p in prof.liked], scores=prof,
             liked_status=masks.status_counts(prof.liked, traits))
 
-    def _refs(self, ids: Sequence[str]) -> tuple[list[ItemRef], list[str]]:
+    def complete(self, draft: UserDraft) -> UserDraft:
+        """Fill a graph profile's liked films and genres (done for the accepted draw only)."""
+        if draft.liked is not None:
+            return draft
         liked: list[ItemRef] = []
         genres: Counter[str] = Counter()
-        for item_id in ids:
+        for item_id in draft.liked_ids:
             item = self.lookup(item_id)
             if item is not None:
-                liked.append(ItemRef.model_construct(item_id=item.item_id, title=item.title,
-                                                     year=item.year))
+                liked.append(ItemRef(item_id=item.item_id, title=item.title, year=item.year))
                 genres.update(item.genres)
-        return liked, [g for g, _ in genres.most_common()]
+        draft.liked, draft.genres = liked, [g for g, _ in genres.most_common()]
+        return draft
 
     # -- real seeds -------------------------------------------------------------------------
     def _seed_user(self, seed: Seed, traits: Sequence[str]) -> UserDraft | str:
@@ -142,7 +146,8 @@ class UserSampler:
             if unknown_films > self.max_unknown_liked * len(seed.liked):
                 return TOO_MANY_UNKNOWN
         return UserDraft(
-            seed_id=seed.seed_id, source=seed.source, liked=list(seed.liked),
-            scores=ProfileScores.of(self.index, pos), recommended=list(seed.recommended),
-            genres=list(seed.genres), user_turns=list(seed.user_turns), liked_status=status)
+            seed_id=seed.seed_id, source=seed.source, liked_ids=[r.item_id for r in seed.liked],
+            scores=ProfileScores.of(self.index, pos), liked_status=status,
+            liked=list(seed.liked), recommended=list(seed.recommended),
+            genres=list(seed.genres), user_turns=list(seed.user_turns))
 
