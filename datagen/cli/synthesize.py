@@ -157,7 +157,7 @@ def synthesize(
         20, min=0, help="Unsafe/unknown films ranked above the last ground-truth film kept "
         "per sample (dropped_candidates)."),
     pair_min_safe: int = typer.Option(
-        30, min=0, help="A trait combination is planned only when at least this many films "
+        50, min=0, help="A trait combination is planned only when at least this many films "
         "are safe for all of it."),
     concurrency: int = typer.Option(16, help="Entries in flight at once."),
     shard_size: int = typer.Option(256, help="Finished entries per shard (resume unit)."),

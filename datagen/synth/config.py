@@ -75,7 +75,7 @@ class SynthConfig(BaseModel):
     #: unsafe / unknown films ranked above the last ground-truth film kept per sample
     max_dropped: int = Field(default=20, ge=0)
     #: films that must be safe for every trait of a planned trait combination
-    pair_min_safe: int = Field(default=30, ge=0)
+    pair_min_safe: int = Field(default=50, ge=0)
     concurrency: int = Field(default=16, ge=1, le=1024)
     max_failure_rate: float = Field(default=0.5, ge=0.0, le=1.0)
     #: the failure rate is only checked once this many entries finished
