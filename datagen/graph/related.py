@@ -18,7 +18,6 @@ import random
 import weakref
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-
 from typing import Any
 
 import networkx as nx
@@ -205,10 +204,10 @@ class RelatedIndex:
             small, hubs = attrs[sizes <= HUB_SIZE], attrs[sizes > HUB_SIZE]
             if len(small):
                 flat = np.concatenate([self.attr_items[a] for a in small.tolist()])
-                near, inverse = np.unique(flat, return_inverse=True)
-                weights = np.bincount(inverse, weights=np.repeat(self.idf[small] ** 2,
-                                                                 sizes[sizes <= HUB_SIZE]))
-                near = near.astype(np.int32)
+                unique, inverse = np.unique(flat, return_inverse=True)
+                weights: np.ndarray = np.bincount(
+                    inverse, weights=np.repeat(self.idf[small] ** 2, sizes[sizes <= HUB_SIZE]))
+                near: np.ndarray = unique.astype(np.int32)
             else:
                 near, weights = np.zeros(0, dtype=np.int32), np.zeros(0)
             if len(self._near) >= NEIGHBOUR_MEMO:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 
 import pyarrow as pa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "SAMPLE_SCHEMA",
+    "VARIANTS",
     "Cue",
     "DroppedCandidate",
     "Generation",
@@ -24,7 +25,6 @@ __all__ = [
     "Sample",
     "Turn",
     "UserDraw",
-    "VARIANTS",
     "Verification",
     "dialogue_hash",
     "samples_to_table",
@@ -169,6 +169,15 @@ class Sample(_Rec):
     user: UserDraw = Field(default_factory=UserDraw)
     human: HumanVerdict | None = None
     content_hash: str = ""
+
+    @field_validator("ground_truth", mode="before")
+    @classmethod
+    def _plain_refs(cls, value: object) -> object:
+        """A plain :class:`ItemRef` is a ground-truth film without relatedness facts (kept
+        so that code building samples by hand needs no change)."""
+        if isinstance(value, list):
+            return [v.model_dump() if type(v) is ItemRef else v for v in value]
+        return value
 
     @property
     def is_control(self) -> bool:

@@ -120,11 +120,24 @@ class TraitDeck:
         self._rng = rng
         self._deck: list[str] = []
         self._feasible = feasible
+        self._partners: dict[str, bool] = {}
 
-    def _fits(self, chosen: list[str], trait: str) -> bool:
+    def _fits(self, chosen: list[str], trait: str, k: int) -> bool:
         if trait in chosen:
             return False
-        return self._feasible is None or not chosen or self._feasible([*chosen, trait])
+        if self._feasible is None or k < 2:
+            return True
+        if not chosen:  # the first of several traits must have a feasible partner
+            return self._has_partner(trait)
+        return self._feasible([*chosen, trait])
+
+    def _has_partner(self, trait: str) -> bool:
+        hit = self._partners.get(trait)
+        if hit is None:
+            assert self._feasible is not None
+            hit = self._partners[trait] = any(self._feasible([trait, other])
+                                              for other in self._ids if other != trait)
+        return hit
 
     def deal(self, k: int) -> list[str]:
         out: list[str] = []
@@ -137,7 +150,7 @@ class TraitDeck:
                 self._rng.shuffle(self._deck)
             trait = self._deck.pop()
             tried += 1
-            if self._fits(out, trait) or tried > 4 * len(self._ids):
+            if self._fits(out, trait, k) or tried > 4 * len(self._ids):
                 out.append(trait)  # (after a whole pass of misfits: take it anyway)
             else:
                 skipped.append(trait)
@@ -215,17 +228,18 @@ def make_plan(
         cues = _plan_cues(traits, taxonomy, n_turns, cue_rng)
         mine = variants if traits else ("implicit",)
         pair_id = "p-" + _digest("pair", seed, index)[:16] if len(mine) > 1 else None
-        history = {} if user_seed is None else {
-            "seed_id": user_seed.seed_id, "seed_source": user_seed.source,
-            "liked": user_seed.liked, "recommended": user_seed.recommended,
-            "genres": user_seed.genres, "seed_user_turns": user_seed.user_turns}
+        base = PlanEntry(
+            index=index, sample_id="", pair_id=pair_id, traits=traits, n_user_turns=n_turns,
+            rng_seed=int(_digest("rng", seed, index)[:12], 16),
+            seed_id=user_seed.seed_id if user_seed else f"graph:{seed}:{index}",
+            seed_source=user_seed.source if user_seed else GRAPH_SOURCE)
+        if user_seed is not None:
+            base.liked, base.recommended = list(user_seed.liked), list(user_seed.recommended)
+            base.genres, base.seed_user_turns = list(user_seed.genres), list(user_seed.user_turns)
         for variant in mine:
-            entries.append(PlanEntry(
-                index=index, sample_id=sample_id_for(seed, index, variant), pair_id=pair_id,
-                variant=variant, traits=traits, cues=[] if variant == "absent" else cues,
-                n_user_turns=n_turns, rng_seed=int(_digest("rng", seed, index)[:12], 16),
-                **({"seed_id": f"graph:{seed}:{index}", "seed_source": GRAPH_SOURCE}
-                   | history)))
+            entries.append(base.model_copy(update={
+                "sample_id": sample_id_for(seed, index, variant), "variant": variant,
+                "cues": [] if variant == "absent" else cues}))
     return entries
 
 
