@@ -21,7 +21,7 @@ import numpy as np
 
 from datagen.graph.related import RelatedIndex
 
-__all__ = ["WALK_POOL", "ProfileScores", "rank_positions", "top_within", "walk_profile"]
+__all__ = ["WALK_POOL", "ProfileScores", "top_within", "walk_profile"]
 
 #: allowed films nearest to a profile film among which a walk step draws the next one
 WALK_POOL = 20
@@ -96,19 +96,6 @@ def top_within(scores: np.ndarray, mask: np.ndarray | None, k: int) -> np.ndarra
     if len(cand) > k:
         cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
     return cand[np.lexsort((cand, -scores[cand]))]
-
-
-def rank_positions(scores: np.ndarray, positions: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """1-based rank of each position's score among the items ``among`` (a mask) with a
-    positive score: 1 + the number of those scoring strictly higher, ties by position."""
-    pool = np.flatnonzero(among & (scores > 0))
-    pool_scores = scores[pool]
-    out = np.empty(len(positions), dtype=np.int64)
-    for k, pos in enumerate(positions.tolist()):
-        s = scores[pos]
-        out[k] = 1 + int(np.count_nonzero(pool_scores > s)) + \
-            int(np.count_nonzero((pool_scores == s) & (pool < pos)))
-    return out
 
 
 def walk_profile(
