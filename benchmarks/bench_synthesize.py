@@ -46,9 +46,11 @@ def bench_offline(n: int, folder: Path) -> dict[str, float]:
     wall = time.perf_counter() - start
     cpu1, rss_kb = _children()
     stats = json.loads(out.stdout)
+    validity = stats["validity"]
     return {"wall_s": wall, "cpu_s": cpu1 - cpu0, "peak_rss_mib": rss_kb / 1024,
             "samples": stats["samples"], "verified": stats["verified"],
-            "planned": stats["planned"]}
+            "planned": stats["planned"], "draws": validity["attempts"]["total"],
+            "lost": validity["users"]["lost_at_ground_truth"]}
 
 
 def bench_llm(n: int, concurrency: int, latency: float, folder: Path) -> dict[str, float]:
@@ -70,7 +72,7 @@ def bench_llm(n: int, concurrency: int, latency: float, folder: Path) -> dict[st
         stats = synthesize(cfg, resources=res).stats
         run_s = time.perf_counter() - start
         calls = srv.stats()["requests"]
-        dialogues = stats["planned"] - stats.get("dropped_insufficient_safe_ground_truth", 0)
+        dialogues = stats["planned"] - stats["validity"]["users"]["lost_at_ground_truth"]
         start = time.perf_counter()
         again = synthesize(cfg.model_copy(update={"overwrite": True}), resources=res).stats
         cached_s = time.perf_counter() - start
@@ -120,7 +122,8 @@ def main() -> None:
             print(f"offline  {r['planned']:,} users -> {r['samples']:,} samples "
                   f"({r['verified']:,} verified): wall {r['wall_s']:.1f} s, CPU "
                   f"{r['cpu_s']:.1f} s, peak RSS {r['peak_rss_mib']:.0f} MiB "
-                  f"(targets < 30 s, < 1024 MiB)")
+                  f"(targets < 30 s, < 1024 MiB); {r['draws']:,} users drawn, "
+                  f"{r['lost']:,} lost")
         if not args.skip_llm:
             r = bench_llm(args.n, args.concurrency, args.latency, folder)
             print(f"openai   {r['dialogues']:,} dialogues, {r['calls']:,} calls in "

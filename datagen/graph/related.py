@@ -181,8 +181,13 @@ class RelatedIndex:
         hit = self._best.get(i)
         if hit is None:
             total = np.zeros(len(self.item_ids), dtype=np.float64)
-            self.add_to(total, i)
-            total *= self.inv_sqrt_norm
+            near, weights, hubs = self.neighbours(i)
+            total[near] = weights
+            if len(hubs):
+                hub_weights = np.zeros(len(self.hub_column), dtype=np.float64)
+                hub_weights[[self.hub_column[a] for a in hubs.tolist()]] = self.idf[hubs] ** 2
+                total += (hub_weights @ self.hubs_by_signature)[self.hub_signature]
+            total *= self.inv_sqrt_norm / self.norm[i] if self.norm[i] > 0 else 0.0
             total[i] = 0.0
             cand = np.flatnonzero(total > 0)
             if len(cand) > NEAREST_K:
