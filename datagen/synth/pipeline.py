@@ -126,6 +126,7 @@ def _draw(ctx: StageContext, entry: PlanEntry) -> Drawn:
             continue
         gt = ctx.ranker.rank(draft, entry.traits)
         if gt.reject_reason is None:
+            draft.scores.total = draft.scores.hub_weights = None  # ranked: free ~140 KiB
             return Drawn(draft, gt, rejected)
         rejected.append(gt.reject_reason)
         detail = gt.detail

@@ -220,3 +220,19 @@ def test_overwrite_refuses_a_folder_that_is_not_a_run(tmp_path, resources):
     with pytest.raises(ConfigError, match="not a run directory"):
         synthesize(_config(tmp_path, overwrite=True), resources=resources)
     assert (tmp_path / "run" / "notes.txt").exists()
+
+
+def test_splits_keep_the_variants_of_a_user_together(tmp_path, resources):
+    from datagen.splits import SplitConfig, split_samples
+
+    synthesize(_config(tmp_path, n=120, variants=["implicit", "explicit", "absent"]),
+               resources=resources)
+    table = read_parquet(tmp_path / "run" / "samples.parquet", SAMPLE_SCHEMA)
+    result = split_samples(table, SplitConfig(ratios=(0.6, 0.2, 0.2)))
+    where: dict[str, set[str]] = {}
+    for name, part in result.tables.items():
+        for pair_id in part.column("pair_id").to_pylist():
+            if pair_id:
+                where.setdefault(pair_id, set()).add(name)
+    assert where and all(len(splits) == 1 for splits in where.values())
+    assert len({n for s in where.values() for n in s}) == 3
