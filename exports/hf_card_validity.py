@@ -36,7 +36,8 @@ def _summary(v: Mapping[str, Any]) -> list[str]:
             for k, m in v["mix"].items()) + f"; control share {_pct(v['control_share'])}.",
         "- Starved traits (could not reach their planned users): " + (", ".join(
             f"{t} ({v['traits'][t]['safe_films']} safe films)" for t in v["starved"])
-            or "none") + ".",
+            or "none") + "; lost users by traits: " + (", ".join(
+            f"{k} ({n})" for k, n in v.get("lost_combinations", {}).items()) or "none") + ".",
         f"- Ground-truth relatedness (share of the nearest film of all, median): trait users "
         f"{gt['trait_users']['median_relatedness']}, controls "
         f"{gt['controls']['median_relatedness']}; median rank in the unfiltered "

@@ -74,6 +74,8 @@ def _validity_rows(v: dict[str, Any]) -> list[tuple[str, Any]]:
         ("  draws (mean per user)", f"{v['attempts']['total']:,} ({v['attempts']['mean']})"),
         ("  starved traits", ", ".join(f"{t} ({v['traits'][t]['safe_films']} safe films)"
                                        for t in v["starved"]) or "none"),
+        ("  lost users by traits", ", ".join(f"{k}: {n}" for k, n in
+                                             v.get("lost_combinations", {}).items()) or "none"),
         ("ground truth relatedness, median", f"trait users "
          f"{gt['trait_users']['median_relatedness']} / controls "
          f"{gt['controls']['median_relatedness']} (ratio {gt.get('relatedness_ratio', '-')})"),

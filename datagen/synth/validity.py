@@ -7,8 +7,10 @@ one user (a sample without ``pair_id`` is its own user). Reported:
 
 * ``mix``: users by number of traits, planned vs produced (shares);
 * ``traits``: per trait, users planned / produced / lost at the ground-truth stage, draws
-  (``attempts``), films safe for it alone (``safe_films``), and ``starved`` when a user with it
-  was lost because no draw had usable ground truth;
+  (``attempts``), films safe for it alone (``safe_films``), and ``starved`` when a user was
+  lost because no draw had usable ground truth and this trait was that user's scarcest (the
+  one with the fewest safe films: a gore + photosensitivity user lost starves
+  photosensitivity, not gore); ``lost_combinations`` lists the lost users' trait sets;
 * ``ground_truth``: relatedness (share of the unfiltered best) and unfiltered rank of trait
   users' vs controls' ground truth (medians over ground-truth items), the share of trait
   users' ground truth that is safe only through curated evidence, the unknown share, and the
@@ -115,16 +117,21 @@ def _traits(users: Mapping[str, _User], facts: RunFacts) -> dict[str, dict[str, 
     for user in users.values():
         for trait in user.traits:
             per[trait].append(user)
+    def scarcest(user: _User) -> str:  # the trait with the fewest safe films: the bottleneck
+        return min(user.traits, key=lambda t: (facts.safe_films.get(t, 1 << 30), t))
+
     for trait in sorted(set(names) | set(per)):
         group = per.get(trait, [])
         attempts = sum(u.attempts for u in group)
         lost = sum(u.lost for u in group)
+        starved = sum(u.lost and scarcest(u) == trait for u in group)
         out[trait] = {
             "planned": len(group), "produced": sum(u.produced for u in group),
             "verified": sum(u.verified for u in group), "lost": lost,
             "attempts": attempts, "mean_attempts": round(attempts / len(group), 2)
             if group else None,
-            "safe_films": facts.safe_films.get(trait), "starved": lost > 0,
+            "safe_films": facts.safe_films.get(trait), "starved": starved > 0,
+            "lost_as_scarcest": starved,
             "distinct_ground_truth": len({g["item_id"] for u in group for g in u.truth}),
         }
     return out
@@ -215,6 +222,8 @@ def validity_stats(samples: pa.Table, rejects: pa.Table | None = None,
         "control_share": _share(sum(not u.traits for u in produced), len(produced)),
         "traits": traits,
         "starved": sorted(t for t, c in traits.items() if c["starved"]),
+        "lost_combinations": dict(Counter("+".join(sorted(u.traits)) or "(control)"
+                                          for u in users.values() if u.lost).most_common()),
         "attempts": {"total": sum(u.attempts for u in users.values()),
                      "mean": _share(sum(u.attempts for u in users.values()), len(users))},
         "rejected_draws": dict(rejected.most_common()),
