@@ -55,9 +55,11 @@ def bench_offline(n: int, folder: Path) -> dict[str, float]:
     wall = time.perf_counter() - start
     cpu1, rss_kb = _children()
     stats = json.loads(out.stdout)
+    validity = stats["validity"]
     return {"wall_s": wall, "cpu_s": cpu1 - cpu0, "peak_rss_mib": rss_kb / 1024,
             "samples": stats["samples"], "verified": stats["verified"],
-            "planned": stats["planned"]}
+            "planned": stats["planned"], "draws": validity["attempts"]["total"],
+            "lost": validity["users"]["lost_at_ground_truth"]}
 
 
 def _run_child(cmd: list[str], srv: Any, cwd: Path) -> dict[str, float]:
@@ -201,7 +203,8 @@ def main() -> None:
             print(f"offline  {r['planned']:,} users -> {r['samples']:,} samples "
                   f"({r['verified']:,} verified): wall {r['wall_s']:.1f} s, CPU "
                   f"{r['cpu_s']:.1f} s, peak RSS {r['peak_rss_mib']:.0f} MiB "
-                  f"(targets < 30 s, < 1024 MiB)")
+                  f"(targets < 30 s, < 1024 MiB); {r['draws']:,} users drawn, "
+                  f"{r['lost']:,} lost")
         if not args.skip_llm:
             _print_table(bench_table(args.n, args.latency, args.concurrency, args.rounds,
                                      folder))

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import yaml
 
 from datagen.taxonomy.models import Taxonomy
+from exports.hf_card_validity import validity_markdown
 
 __all__ = ["provenance", "render_card", "size_category"]
 
@@ -93,9 +94,16 @@ def _human_inferability(table: pa.Table) -> dict | None:
 
 
 def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None,
-               tags: Any = None) -> dict:
-    """Facts about how the samples were made, checked and split (JSON-able); with ``tags``
-    (the item tags of the run) also what the ground truth rests on."""
+               tags: Any = None, run_stats: Mapping[str, Any] | None = None) -> dict:
+    """Facts about how the samples were made, checked and split (JSON-able).
+
+    ``tags`` (the item tags of the run), when given, adds what the ground truth rests on.
+    ``run_stats`` is the run's ``stats.json``: its ``validity`` section (which also counts the
+    users lost before any sample existed) is used when present, else the validity statistics
+    are computed from the samples.
+    """
+    from datagen.synth.validity import validity_stats
+
     tables = [t for t in splits.values() if t.num_rows]
     if not tables:
         tables = list(splits.values())[:1]
@@ -129,6 +137,9 @@ def provenance(splits: Mapping[str, pa.Table], taxonomy: Taxonomy | None = None,
         "human_mean_agreement": _mean(agreement),
         "human_inferability": _human_inferability(table),
         "trait_counts": {s: _trait_counts(t) for s, t in splits.items()},
+        "validity_from_run": bool(run_stats and run_stats.get("validity")),
+        "validity": (run_stats or {}).get("validity") or (
+            validity_stats(table) if table.num_rows else None),
     }
 
 
@@ -236,7 +247,9 @@ def render_card(
         "### Samples per trait", "",
         _table(["trait", *splits], [[t, *(prov["trait_counts"][s].get(t, 0) for s in splits)]
                                     for t in trait_names]),
-        "", "## Full provenance (JSON)", "", "```json",
+        "", *validity_markdown(prov.get("validity"), from_run=prov.get("validity_from_run",
+                                                                        False)),
+        "## Full provenance (JSON)", "", "```json",
         json.dumps(prov, indent=2, sort_keys=True), "```", "",
     ]
     return f"---\n{meta}---\n\n" + "\n".join(body)

@@ -82,12 +82,14 @@ def write_dataset_folder(
     pretty_name: str = "SafeRec",
     license_id: str = "cc-by-4.0",
     tags: Any = None,
+    run_stats: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Write shards and README.md; returns the rows per config and split.
 
     ``exports`` is an :class:`ExportResult` or the chunks of :func:`exports.iter_exports`;
     ``splits`` are the sample tables they came from (for the card's provenance); ``tags``
-    (a TagIndex), when given, adds what the ground truth rests on.
+    (a TagIndex), when given, adds what the ground truth rests on; ``run_stats`` the run's
+    ``stats.json`` (the card's validity section, when given).
     """
     out = Path(out_dir)
     writers = _ShardWriters(out)
@@ -100,7 +102,7 @@ def write_dataset_folder(
     if writers.open:
         writers.abort()
         raise RuntimeError("export chunks ended without a last chunk for some split")
-    card = render_card(writers.counts, provenance(splits, taxonomy, tags),
+    card = render_card(writers.counts, provenance(splits, taxonomy, tags, run_stats),
                        pretty_name=pretty_name, license_id=license_id)
     atomic_write_bytes(card.encode(), out / "README.md")
     return writers.counts

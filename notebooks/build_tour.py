@@ -53,6 +53,8 @@ print("\\n".join(ran) if ran else "run folder complete: nothing to produce")"""
 
 LOAD = """import json
 
+from IPython.display import display
+
 samples = pl.read_parquet(RUN_DIR / "samples.parquet")
 split_files = {s: RUN_DIR / "splits" / f"{s}.parquet" for s in ("train", "validation", "test")}
 splits = {s: pl.read_parquet(p) for s, p in split_files.items() if p.is_file()}
@@ -86,10 +88,58 @@ fig.tight_layout()
 plt.show()
 strategies.pivot(on="strategy", index="trait_id", values="cues").fill_null(0)"""
 
+VALIDITY_MD = """## Dataset validity: did the planned users come out, and are their labels credible?
+
+The plan fixes every user's traits first; a user who fits them is then drawn (favourites never
+tagged `yes` for their traits; drawn again while no safe films near their favourites exist),
+and ground truth is the nearest films to the favourites among those safe for every trait.
+`stats.json` counts users (the variants of one user are one user): the planned mix against the
+produced one, users drawn and starved traits, ground-truth relatedness (a film's score over the
+unfiltered best) for trait users against controls, and the share of Animation / Family films,
+which the weak tags make look safe."""
+
+VALIDITY = """validity = stats.get("validity")
+if validity is None:
+    from datagen.synth.validity import validity_stats
+
+    validity = validity_stats(samples.to_arrow())
+mix = pl.DataFrame([{"traits per user": k, **m} for k, m in validity["mix"].items()])
+per_trait = pl.DataFrame([{"trait": t, **c} for t, c in validity["traits"].items()])
+gt = samples.select(pl.col("traits").list.len().gt(0).alias("trait user"),
+                    pl.col("ground_truth")).explode("ground_truth").unnest("ground_truth")
+fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+for is_trait, color in ((False, "tab:gray"), (True, "tab:blue")):
+    part = gt.filter(pl.col("trait user") == is_trait)["relatedness"].drop_nulls()
+    axes[0].hist(part.to_list(), bins=30, alpha=0.6, color=color, density=True,
+                 label=("trait users" if is_trait else "controls") + f" (median {part.median():.2f})")
+axes[0].set_title("ground-truth relatedness (share of the unfiltered best)")
+axes[0].legend()
+drawn = per_trait.filter(pl.col("planned") > 0).sort("mean_attempts")
+axes[1].barh(drawn["trait"].to_list(), drawn["mean_attempts"].to_list(),
+             color=["tab:red" if s else "tab:blue" for s in drawn["starved"].to_list()])
+axes[1].set_title("users drawn per planned user (red: starved)")
+fig.tight_layout()
+plt.show()
+fam = validity["family_animation"] or {}
+print("starved traits:", validity["starved"] or "none")
+print("liked (film, own trait) pairs:", validity["liked"])
+print("ground truth:", {k: validity["ground_truth"][k] for k in
+                        ("relatedness_ratio", "curated_only_share", "unknown_share")})
+if fam:
+    print("Animation/Family per user, trait users: liked",
+          fam["trait_users"]["liked_per_user"], "-> ground truth",
+          fam["trait_users"]["ground_truth_per_user"], "| controls: liked",
+          fam["controls"]["liked_per_user"], "-> ground truth",
+          fam["controls"]["ground_truth_per_user"])
+display(mix)
+per_trait.select("trait", "safe_films", "planned", "produced", "lost", "attempts",
+                 "mean_attempts", "starved", "distinct_ground_truth")"""
+
 DROPPED_MD = """## Why ground-truth candidates were removed
 
-Every relevant candidate that is not safe for the user is dropped *with its reason*:
-`yes` (tagged unsafe for one of the user's traits) or `unknown` (no evidence either way)."""
+The unsafe and unknown films that rank above a user's last ground-truth film are kept *with
+their reason*: `yes` (tagged unsafe for one of the user's traits) or `unknown` (no evidence
+either way)."""
 
 DROPPED = """from datagen.evaluate.tour import dropped_reasons
 
@@ -185,6 +235,7 @@ def build() -> nbformat.NotebookNode:
     cells = [
         new_markdown_cell(INTRO), new_code_cell(SETUP), new_code_cell(ENSURE),
         new_code_cell(LOAD), new_markdown_cell(TRAITS_MD), new_code_cell(TRAITS),
+        new_markdown_cell(VALIDITY_MD), new_code_cell(VALIDITY),
         new_markdown_cell(DROPPED_MD), new_code_cell(DROPPED), new_markdown_cell(TAGS_MD),
         new_code_cell(TAGS), new_markdown_cell(DIALOGUES_MD), new_code_cell(DIALOGUES),
         new_markdown_cell(BASELINES_MD), new_code_cell(BASELINES), new_code_cell(PLOT),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -237,9 +238,13 @@ def hf(
     with console.status("building exports"):
         chunks = iter_exports(tables, fmts, _config(list_length, True, cot), taxonomy=tax,
                               sources=sources)
+        stats_path = run_dir / "stats.json"
+        run_stats = json.loads(stats_path.read_text(encoding="utf-8")) \
+            if stats_path.is_file() else None
         written = write_dataset_folder(folder, chunks, tables, taxonomy=tax,
                                        pretty_name=pretty_name, license_id=license_id,
-                                       tags=_card_tags(tags, catalogue, tax))
+                                       tags=_card_tags(tags, catalogue, tax),
+                                       run_stats=run_stats)
     for fmt, counts in written.items():
         console.print(f"{fmt}: " + ", ".join(f"{s} {n}" for s, n in counts.items()))
     console.print(f"wrote {folder}/")

@@ -35,9 +35,69 @@ def _summary(stats: dict[str, Any], run_dir: Path, skipped: int) -> None:
              ("cost (USD)", f"{stats['cost_usd']:.4f}"),
              ("cached samples", stats["cached_samples"]),
              ("elapsed (s)", f"{stats['duration_s']:.1f}")]
+    rows += _validity_rows(stats.get("validity") or {})
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
+    if stats.get("validity", {}).get("traits"):
+        console.print(_trait_table(stats["validity"]))
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _validity_rows(v: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Summary lines of the dataset-validity statistics (see docs/synthesis.md)."""
+    if not v:
+        return []
+    mix = v["mix"]
+    gt, liked, fam = v["ground_truth"], v["liked"], v.get("family_animation")
+    rows: list[tuple[str, Any]] = [
+        ("users planned / produced", f"{v['users']['planned']:,} / {v['users']['produced']:,}"),
+        ("  traits per user: planned -> out", "  ".join(
+            f"{k}: {_pct(m['planned_share'])} -> {_pct(m['produced_share'])}"
+            for k, m in mix.items())),
+        ("  control share", _pct(v["control_share"])),
+        ("  draws (mean per user)", f"{v['attempts']['total']:,} ({v['attempts']['mean']})"),
+        ("  starved traits", ", ".join(f"{t} ({v['traits'][t]['safe_films']} safe films)"
+                                       for t in v["starved"]) or "none"),
+        ("  lost users by traits", ", ".join(f"{k}: {n}" for k, n in
+                                             v.get("lost_combinations", {}).items()) or "none"),
+        ("ground truth relatedness, median", f"trait users "
+         f"{gt['trait_users']['median_relatedness']} / controls "
+         f"{gt['controls']['median_relatedness']} (ratio {gt.get('relatedness_ratio', '-')})"),
+        ("  unfiltered rank, median", f"trait users "
+         f"{gt['trait_users']['median_unfiltered_rank']} / controls "
+         f"{gt['controls']['median_unfiltered_rank']}"),
+        ("  safe only through curated evidence", _pct(gt["curated_only_share"])),
+        ("  unknown (unknown policy allow)", _pct(gt["unknown_share"])),
+        ("liked films x own traits", f"no {liked['no']:,}, unknown {liked['unknown']:,}, "
+         f"yes {liked['yes']:,}"),
+    ]
+    if fam:
+        t, c = fam["trait_users"], fam["controls"]
+        rows.append(("Animation/Family, per user", f"trait users: liked "
+                     f"{_pct(t['liked_per_user'])}, ground truth "
+                     f"{_pct(t['ground_truth_per_user'])}; controls: liked "
+                     f"{_pct(c['liked_per_user'])}, ground truth "
+                     f"{_pct(c['ground_truth_per_user'])}"))
+    return rows
+
+
+def _trait_table(v: dict[str, Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title="users per trait (a user may have two traits)")
+    for name in ("trait", "safe films", "planned", "produced", "verified", "lost", "draws",
+                 "draws/user", "starved"):
+        table.add_column(name, justify="left" if name == "trait" else "right")
+    for trait, c in v["traits"].items():
+        table.add_row(trait, str(c["safe_films"] if c["safe_films"] is not None else "-"),
+                      str(c["planned"]), str(c["produced"]), str(c["verified"]), str(c["lost"]),
+                      str(c["attempts"]), str(c["mean_attempts"] or "-"),
+                      "[bold red]starved[/]" if c["starved"] else "")
+    return table
 
 
 def synthesize(
@@ -53,7 +113,12 @@ def synthesize(
         "0:0.2,1:0.6,2:0.2", help="Traits per user -> weight; 0 = control sample."),
     control_share: float | None = typer.Option(
         None, min=0.0, max=1.0, help="Override the weight of 0 traits (controls)."),
-    pairs: bool = typer.Option(False, "--pairs", help="Also emit context-free twins (pair_id)."),
+    variants: str = typer.Option(
+        "implicit", help="Context variants per user with traits, sharing pair_id, profile and "
+        "ground truth: implicit (cue woven in), explicit (stated plainly), absent (no cue). "
+        "Controls always get one implicit sample."),
+    pairs: bool = typer.Option(False, "--pairs", hidden=True,
+                               help="Old name of --variants implicit,absent."),
     backend: str = typer.Option("offline", help="offline | openai | anthropic."),
     model: str | None = typer.Option(None, help="Model name (required for LLM backends)."),
     base_url: str | None = typer.Option(None, help="OpenAI-compatible server, e.g. "
@@ -64,10 +129,28 @@ def synthesize(
     temperature: float = typer.Option(0.8, help="Sampling temperature of the generator."),
     unknown_policy: str = typer.Option(
         "exclude", help="exclude (unknown is not safe) | allow (recorded in the manifest)."),
-    gt_min: int = typer.Option(3, help="Fewer safe items -> reject."),
-    gt_max: int = typer.Option(10, help="Ground-truth items kept per sample."),
-    candidate_pool: int = typer.Option(
-        200, help="Graph-nearest candidates checked per user (scan stops at --gt-max safe)."),
+    gt_min: int = typer.Option(3, help="Fewer safe films above the relevance floor -> draw "
+                               "another user for the same traits."),
+    gt_max: int = typer.Option(10, help="Ground-truth films kept per sample (the nearest "
+                               "safe films to the liked ones)."),
+    relevance_floor: float = typer.Option(
+        0.4, min=0.0, max=1.0, help="Ground truth must score at least this share of the "
+        "nearest film of all (safe or not); below it a safe film counts as unrelated."),
+    max_attempts: int = typer.Option(
+        40, min=1, help="Users drawn per planned user (profiles or real seeds) before it is a "
+        "reject; every draw is counted in stats.json."),
+    max_unknown_liked: float = typer.Option(
+        0.6, min=0.0, max=1.0, help="Share of a trait user's liked films that may be tagged "
+        "unknown for their traits (never yes)."),
+    strict_history: str = typer.Option(
+        "young_children", help="Traits whose users like only films tagged no (comma list; "
+        "'' for none): a parent's history is what the family watches."),
+    max_dropped: int = typer.Option(
+        20, min=0, help="Unsafe/unknown films ranked above the last ground-truth film kept "
+        "per sample (dropped_candidates)."),
+    pair_min_safe: int = typer.Option(
+        50, min=0, help="A trait combination is planned only when at least this many films "
+        "are safe for all of it."),
     concurrency: int = llm.CONCURRENCY,
     timeout: float = llm.TIMEOUT,
     max_tokens: int = llm.MAX_TOKENS,
@@ -134,10 +217,15 @@ def synthesize(
         try:
             config = SynthConfig.model_validate(dict(
                 n=n, seed=seed, seed_source=seed_source, seed_path=seed_file,
-                redial_movies=redial_movies, trait_counts=counts, pair_variants=pairs,
+                redial_movies=redial_movies, trait_counts=counts,
+                variants="implicit,absent" if pairs else variants,
                 backend=backend, model=model, base_url=base_url, judge_backend=judge_backend,
                 judge_model=judge_model, temperature=temperature, unknown_policy=unknown_policy,
-                gt_min=gt_min, gt_max=gt_max, candidate_pool=candidate_pool,
+                gt_min=gt_min, gt_max=gt_max, relevance_floor=relevance_floor,
+                max_attempts=max_attempts, max_unknown_liked=max_unknown_liked,
+                strict_history_traits=[t.strip() for t in strict_history.split(",")
+                                       if t.strip()],
+                max_dropped=max_dropped, pair_min_safe=pair_min_safe,
                 concurrency=concurrency, timeout=timeout, max_tokens=max_tokens, retries=retries,
                 structured_output=structured_output,
                 shard_size=shard_size, max_failure_rate=max_failure_rate,

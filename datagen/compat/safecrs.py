@@ -39,7 +39,14 @@ from datagen.compat.safecrs_rows import (
     seed_fields,
 )
 from datagen.errors import InputError
-from datagen.records.sample import Generation, ItemRef, Sample, Turn, Verification
+from datagen.records.sample import (
+    Generation,
+    GroundTruthItem,
+    ItemRef,
+    Sample,
+    Turn,
+    Verification,
+)
 from datagen.taxonomy.models import Taxonomy
 
 __all__ = [
@@ -161,7 +168,8 @@ class _Importer:
             traits=traits,
             messages=turns,
             liked_items=self._refs(row.seen_titles, self.report.seen),
-            ground_truth=self._refs(row.ground_truth(path, where), self.report.ground_truth),
+            ground_truth=[GroundTruthItem.model_validate(r.model_dump()) for r in
+                          self._refs(row.ground_truth(path, where), self.report.ground_truth)],
             generation=Generation(backend="import", model="safecrs-reference", is_llm=False,
                                   prompt_version="safecrs-release",
                                   raw_output=row.completion_text()),

@@ -15,19 +15,27 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "SAMPLE_SCHEMA",
+    "VARIANTS",
     "Cue",
     "DroppedCandidate",
     "Generation",
+    "GroundTruthItem",
     "HumanVerdict",
     "ItemRef",
     "Sample",
     "TraitVote",
     "Turn",
+    "UserDraw",
     "Verification",
     "dialogue_hash",
     "samples_to_table",
     "table_to_samples",
 ]
+
+
+#: plan-level context variants: ``implicit`` (the cue woven into the user's turns; what every
+#: control gets), ``explicit`` (the user states the sensitivity plainly), ``absent`` (no cue)
+VARIANTS = ("implicit", "explicit", "absent")
 
 
 class _Rec(BaseModel):
@@ -53,6 +61,42 @@ class Cue(_Rec):
     idea: str  # the cue idea from the taxonomy's bank
     turn_index: int  # index into ``messages`` of the user turn that carries it
     text: str  # the user's words that carry the cue
+
+
+class GroundTruthItem(ItemRef):
+    """A ground-truth film with how related it is to the liked films and why it is safe.
+
+    ``relatedness`` is the film's graph score over the unfiltered best (1.0 = as related as
+    the nearest film of the whole catalogue, safe or not); null when the user has no liked
+    film in the graph (a real seed's recommendation with nothing to compare it to).
+    ``unfiltered_rank`` is its 1-based place in the unfiltered neighbourhood (the seed's real
+    recommendations first, then every film by graph score, unsafe ones included), so
+    ``rank - position`` is how many unsafe or unknown films were passed over to reach it.
+    """
+
+    relatedness: float | None = None
+    unfiltered_rank: int | None = None
+    #: safe for some trait of the user only through the curated evidence file
+    curated_only: bool = False
+    #: ``unknown`` for some trait of the user (only with ``--unknown-policy allow``)
+    unknown: bool = False
+
+
+class UserDraw(_Rec):
+    """How the simulated user behind a sample was drawn (see docs/synthesis.md, Users).
+
+    A plan entry may draw several users (graph profiles or real seeds) for its fixed traits
+    before one has usable ground truth; every draw is counted. ``liked_*`` count the (liked
+    film, own trait) pairs by tag status; ``liked_yes`` is 0 by construction (kept so the
+    statistics prove it rather than assume it).
+    """
+
+    attempts: int = 1
+    #: reason of each rejected draw before this one, in order
+    rejected: list[str] = Field(default_factory=list)
+    liked_no: int = 0
+    liked_unknown: int = 0
+    liked_yes: int = 0
 
 
 class DroppedCandidate(_Rec):
@@ -128,7 +172,7 @@ class HumanVerdict(_Rec):
 class Sample(_Rec):
     sample_id: str
     pair_id: str | None = None
-    variant: str = "single"  # "single" | "context_rich" | "context_free"
+    variant: str = "implicit"  # one of VARIANTS
     domain: str = "movies"
     taxonomy_version: str
     seed_source: str  # "graph_profile" | "redial" | "reddit"
@@ -137,12 +181,22 @@ class Sample(_Rec):
     cues: list[Cue] = Field(default_factory=list)
     messages: list[Turn]
     liked_items: list[ItemRef] = Field(default_factory=list)
-    ground_truth: list[ItemRef] = Field(default_factory=list)
+    ground_truth: list[GroundTruthItem] = Field(default_factory=list)
     dropped_candidates: list[DroppedCandidate] = Field(default_factory=list)
     generation: Generation
     verification: Verification
+    user: UserDraw = Field(default_factory=UserDraw)
     human: HumanVerdict | None = None
     content_hash: str = ""
+
+    @field_validator("ground_truth", mode="before")
+    @classmethod
+    def _plain_refs(cls, value: object) -> object:
+        """A plain :class:`ItemRef` is a ground-truth film without relatedness facts (kept
+        so that code building samples by hand needs no change)."""
+        if isinstance(value, list):
+            return [v.model_dump() if type(v) is ItemRef else v for v in value]
+        return value
 
     @property
     def is_control(self) -> bool:
@@ -161,6 +215,11 @@ def dialogue_hash(messages: list[Turn]) -> str:
 
 
 _item_ref = pa.struct([("item_id", pa.string()), ("title", pa.string()), ("year", pa.int32())])
+_gt_item = pa.struct([
+    ("item_id", pa.string()), ("title", pa.string()), ("year", pa.int32()),
+    ("relatedness", pa.float64()), ("unfiltered_rank", pa.int32()),
+    ("curated_only", pa.bool_()), ("unknown", pa.bool_()),
+])
 
 SAMPLE_SCHEMA = pa.schema(
     [
@@ -188,7 +247,7 @@ SAMPLE_SCHEMA = pa.schema(
         ),
         ("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())]))),
         ("liked_items", pa.list_(_item_ref)),
-        ("ground_truth", pa.list_(_item_ref)),
+        ("ground_truth", pa.list_(_gt_item)),
         (
             "dropped_candidates",
             pa.list_(
@@ -239,6 +298,18 @@ SAMPLE_SCHEMA = pa.schema(
                     ("inferable", pa.bool_()),
                     ("ground_truth_safe", pa.bool_()),
                     ("flags", pa.list_(pa.string())),
+                ]
+            ),
+        ),
+        (
+            "user",
+            pa.struct(
+                [
+                    ("attempts", pa.int32()),
+                    ("rejected", pa.list_(pa.string())),
+                    ("liked_no", pa.int32()),
+                    ("liked_unknown", pa.int32()),
+                    ("liked_yes", pa.int32()),
                 ]
             ),
         ),

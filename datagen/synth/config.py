@@ -53,7 +53,9 @@ class SynthConfig(BaseModel):
     redial_movies: Path | None = None  # movies_with_mentions.csv (default: next to seed_path)
     #: number of traits per user -> probability (0 = control sample)
     trait_counts: dict[int, float] = Field(default_factory=lambda: {0: 0.2, 1: 0.6, 2: 0.2})
-    pair_variants: bool = False  # also emit a context-free twin sharing pair_id
+    #: context variants per user with traits (one entry each, sharing pair_id): implicit,
+    #: explicit, absent; a control always gets one implicit sample
+    variants: list[str] = Field(default_factory=lambda: ["implicit"])
     backend: BackendName = BackendName.offline
     model: str | None = None
     base_url: str | None = None
@@ -64,7 +66,18 @@ class SynthConfig(BaseModel):
     unknown_policy: str = Field(default="exclude", pattern="^(exclude|allow)$")
     gt_min: int = Field(default=3, ge=1)
     gt_max: int = Field(default=10, ge=1)
-    candidate_pool: int = Field(default=200, ge=1)
+    #: ground truth must score at least this share of the unfiltered best film
+    relevance_floor: float = Field(default=0.4, ge=0.0, le=1.0)
+    #: users drawn per plan entry (graph profiles or real seeds) before it is a reject
+    max_attempts: int = Field(default=40, ge=1, le=1000)
+    #: share of a trait user's liked films that may be unknown for their traits
+    max_unknown_liked: float = Field(default=0.6, ge=0.0, le=1.0)
+    #: traits whose users' liked films must be tagged no (not merely not yes)
+    strict_history_traits: list[str] = Field(default_factory=lambda: ["young_children"])
+    #: unsafe / unknown films ranked above the last ground-truth film kept per sample
+    max_dropped: int = Field(default=20, ge=0)
+    #: films that must be safe for every trait of a planned trait combination
+    pair_min_safe: int = Field(default=50, ge=0)
     #: the ceiling of the LLM backends' adaptive in-flight limit
     concurrency: int = Field(default=16, ge=1, le=1024)
     #: seconds per LLM request, and retries after the first attempt
@@ -102,6 +115,15 @@ class SynthConfig(BaseModel):
         if total <= 0:
             raise ValueError("trait count weights sum to zero")
         return {int(k): v / total for k, v in sorted(value.items())}
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _check_variants(cls, value: object) -> list[str]:
+        from datagen.synth.plan import parse_variants
+
+        if not isinstance(value, str | list | tuple):
+            raise ValueError("expected a comma-separated list such as implicit,absent")
+        return list(parse_variants(value))
 
     @model_validator(mode="after")
     def _check(self) -> SynthConfig:

@@ -1,46 +1,57 @@
-"""Ground truth: the relevant candidates that are safe for *this* user, and why others left.
+"""Ground truth: the films nearest to the user's liked films among those safe for the user.
 
-Candidates come from the seed's real recommendations (in their order) and then from the
-graph neighbours of the liked films, up to the candidate pool size. Each candidate is checked
-against every trait of the user with the item trigger tags:
+Ranking happens *inside* the safe neighbourhood, not by filtering a fixed top-N: every film of
+the catalogue gets its graph proximity to the liked films (:mod:`datagen.graph.restricted`),
+and ground truth is the ``gt_max`` best among the films safe for every trait of the user
+(all ``no``; with ``--unknown-policy allow``, none ``yes``). A real seed's recommendations that
+are safe come first (people recommended them), in their order. Each item keeps
 
-* any ``yes``  -> dropped, reason ``unsafe:<trait> (<score>)``;
-* any ``unknown`` (and no ``yes``) -> dropped, reason ``unknown:<trait>``, unless the unknown
-  policy is ``allow`` (an explicit, recorded choice), then it counts as safe;
-* every trait ``no`` -> safe: ground truth (the first ``gt_max`` in rank order).
+* ``relatedness``: its score over the *unfiltered* best (the nearest film of all, safe or not),
+  the measure of how much the safety filter cost the user in relevance;
+* ``unfiltered_rank``: its place in the unfiltered neighbourhood (seed recommendations, then
+  every film by score), so ``rank - position`` films were passed over to reach it.
 
-A control sample has no traits, so every relevant candidate is safe for it (its ground truth
-is plain relevance, which is what a control is for). Fewer than ``gt_min`` safe candidates
-make the sample a reject with reason ``insufficient_safe_ground_truth`` (its candidates are
-counted, not listed: a reject carries no candidate records). Traits were fixed by
-the plan before this step ever runs, so they never depend on what the ground truth holds.
+A *relevance floor* (``relevance_floor``, relative to the unfiltered best) keeps "safe but
+unrelated" films out: fewer than ``gt_min`` safe films above it rejects the draw with reason
+``unrelated_safe_ground_truth`` (``insufficient_safe_ground_truth`` when fewer than
+``gt_min`` safe films are related at all), and the pipeline draws another user for the same
+traits. A control has no traits: every film is safe for it, so its ground truth is plain
+relevance under the very same ranking. Unsafe and unknown films that rank above the last
+ground-truth film are kept as ``dropped_candidates`` (best first, at most ``max_dropped``)
+with their reason: they are the preference pairs' and rewards' relevant-but-unsafe films.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-from datagen.records.sample import DroppedCandidate, ItemRef
-from datagen.synth.plan import PlanEntry
+from datagen.records.sample import DroppedCandidate, GroundTruthItem, ItemRef
+from datagen.synth.safety import UNKNOWN, SafetyMasks
+from datagen.synth.users import UserDraft
 
 __all__ = [
+    "DEFAULT_RELEVANCE_FLOOR",
     "INSUFFICIENT",
+    "UNRELATED",
     "FastTags",
     "GroundTruth",
+    "Ranker",
     "TagLookup",
-    "build_ground_truth",
-    "candidates_for",
     "tag_status",
 ]
 
 INSUFFICIENT = "insufficient_safe_ground_truth"
-#: records a ``build_ground_truth`` memo keeps (~0.8 KiB each; a 10,000-user run needs
-#: ~330,000) before it starts over
-MEMO_MAX = 400_000
+UNRELATED = "unrelated_safe_ground_truth"
+#: ground truth must score at least this share of the unfiltered best (see module docstring)
+DEFAULT_RELEVANCE_FLOOR = 0.4
+#: films above the floor sorted at first (4x more while they hold fewer than gt_max safe)
+_SORTED_HEAD = 256
+#: dropped-candidate records a run's memo keeps before it starts over
+MEMO_MAX = 200_000
 
 
 class TagLookup(Protocol):
@@ -53,14 +64,11 @@ class TagLookup(Protocol):
 
 @dataclass
 class GroundTruth:
-    safe: list[ItemRef] = field(default_factory=list)
+    safe: list[GroundTruthItem] = field(default_factory=list)
     dropped: list[DroppedCandidate] = field(default_factory=list)
     reject_reason: str | None = None
-    #: candidates dropped; for a rejected sample only this count is kept (no records)
-    n_dropped: int = 0
-
-    def __post_init__(self) -> None:
-        self.n_dropped = self.n_dropped or len(self.dropped)
+    #: what a rejected draw lacked, in words (for the reject record's ``error``)
+    detail: str = ""
 
 
 class FastTags:
@@ -97,42 +105,6 @@ class FastTags:
             row[[self._pos[i] for i in self._no.get(trait_id, ())]] = 0
             row[[self._pos[i] for i in self._yes_ids.get(trait_id, ())]] = 1
             self._codes[trait_id] = row
-        #: candidate list -> positions (the same ranked lists come back for every user that
-        #: shares a seed); cleared when it grows large so memory stays bounded
-        self._idx_cache: dict[tuple[str, ...], np.ndarray] = {}
-
-    def _positions(self, item_ids: Sequence[str]) -> np.ndarray:
-        key = tuple(item_ids)
-        idx = self._idx_cache.get(key)
-        if idx is None:
-            if len(self._idx_cache) >= 20_000:
-                self._idx_cache.clear()
-            missing, pos = len(self._pos), self._pos
-            idx = np.array([pos.get(i, missing) for i in key], dtype=np.int64)
-            self._idx_cache[key] = idx
-        return idx
-
-    def verdicts(self, item_ids: Sequence[str], traits: Sequence[str],
-                 allow_unknown: bool) -> list[tuple[str, str] | None]:
-        """:func:`_verdict` for many items at once (numpy status codes; same answers)."""
-        if not item_ids:
-            return []
-        if not traits:
-            return [None] * len(item_ids)
-        idx = self._positions(item_ids)
-        codes = np.stack([self._codes.get(t, self._unknown_row)[idx] for t in traits])
-        yes = codes == 1
-        any_yes = yes.any(axis=0)
-        first_yes = yes.argmax(axis=0)
-        unknown = codes == 2
-        any_unknown = unknown.any(axis=0) & ~any_yes & (not allow_unknown)
-        first_unknown = unknown.argmax(axis=0)
-        out: list[tuple[str, str] | None] = [None] * len(item_ids)
-        for k in np.flatnonzero(any_yes).tolist():
-            out[k] = (traits[first_yes[k]], "yes")
-        for k in np.flatnonzero(any_unknown).tolist():
-            out[k] = (traits[first_unknown[k]], "unknown")
-        return out
 
     def status(self, item_id: str, trait_id: str) -> str:
         if item_id in self._yes_ids.get(trait_id, ()):
@@ -169,34 +141,6 @@ def tag_status(tags: TagLookup, item_id: str, trait_id: str) -> tuple[str, float
     return str(status), float(tag.score), evidence
 
 
-def candidates_for(
-    entry: PlanEntry,
-    related: Callable[[list[str], int, Sequence[str]], list[tuple[str, float]]],
-    pool: int,
-) -> list[tuple[str, float]]:
-    """``(item_id, score)``: real recommendations first (score 1.0), then graph neighbours
-    of the liked films, never a liked film, at most ``pool``."""
-    liked_ids = [r.item_id for r in entry.liked]
-    out = [(r.item_id, 1.0) for r in entry.recommended if r.item_id not in liked_ids][:pool]
-    if len(out) < pool and liked_ids:
-        exclude = sorted({item_id for item_id, _ in out})
-        out += related(liked_ids, pool - len(out), exclude)  # never liked or excluded ids
-    return out
-
-
-def _verdict(item_id: str, traits: Sequence[str], status: Callable[[str, str], Any],
-             allow_unknown: bool) -> tuple[str, str] | None:
-    """``None`` when safe, else ``(trait, "yes" | "unknown")``: a ``yes`` wins over unknowns."""
-    unknown = None
-    for trait in traits:
-        st = status(item_id, trait)  # TagStatus is a StrEnum, FastTags answers plain str
-        if st == "yes":
-            return trait, "yes"
-        if unknown is None and st != "no" and not allow_unknown:
-            unknown = trait
-    return None if unknown is None else (unknown, "unknown")
-
-
 def _dropped(tags: TagLookup, item_id: str, title: str, year: int | None,
              trait: str, status: str) -> dict[str, Any]:
     if status == "yes":
@@ -208,58 +152,137 @@ def _dropped(tags: TagLookup, item_id: str, title: str, year: int | None,
             "status": status, "score": score, "reason": reason}
 
 
-def build_ground_truth(
-    candidates: Sequence[tuple[str, float]],
-    traits: Sequence[str],
-    tags: TagLookup,
-    describe: Callable[[str], tuple[str, int | None] | None],
-    *,
-    unknown_policy: str = "exclude",
-    gt_min: int = 3,
-    gt_max: int = 10,
-    memo: dict[Any, Any] | None = None,
-) -> GroundTruth:
-    """Split ranked candidates into safe ground truth and dropped candidates with reasons.
 
-    ``describe(item_id) -> (title, year)`` names a candidate (None = not in the catalogue:
-    skipped). The scan stops once ``gt_max`` safe items are found. ``memo`` (one dict per
-    run, shared by all users) keeps the validated records: a record depends only on the item,
-    the trait and the status, and the same candidates come back for user after user.
+
+@dataclass
+class Ranker:
+    """Ranks one user's ground truth inside the safe neighbourhood (see module docstring).
+
+    Built once per run; ``names`` maps an item id to ``(title, year)``; ``memo`` keeps the
+    validated dropped-candidate records, which depend only on (item, trait, status) and come
+    back for user after user.
     """
-    allow = unknown_policy == "allow"
-    ids = [item_id for item_id, _ in candidates]
-    fast = getattr(tags, "verdicts", None)
-    problems = fast(ids, traits, allow) if fast is not None else \
-        [_verdict(item_id, traits, tags.status, allow) for item_id in ids]
-    verdicts: list[tuple[str, tuple[str, int | None], tuple[str, str] | None]] = []
-    n_safe = 0
-    for item_id, problem in zip(ids, problems, strict=True):  # no records yet: cheap
-        name = describe(item_id)
-        if name is None:
-            continue
-        verdicts.append((item_id, name, problem))
-        if problem is None:
-            n_safe += 1
-            if n_safe >= gt_max:
-                break
-    if n_safe < gt_min:
-        return GroundTruth(reject_reason=INSUFFICIENT, n_dropped=len(verdicts) - n_safe)
-    result = GroundTruth()
-    memo = {} if memo is None else memo
-    dropped: list[DroppedCandidate] = []
-    for item_id, (title, year), problem in verdicts:
-        key = (item_id, problem)
-        record: Any = memo.get(key)
+
+    masks: SafetyMasks
+    tags: TagLookup
+    names: dict[str, tuple[str, int | None]]
+    unknown_policy: str = "exclude"
+    gt_min: int = 3
+    gt_max: int = 10
+    relevance_floor: float = DEFAULT_RELEVANCE_FLOOR
+    max_dropped: int = 20
+    memo: dict[Any, DroppedCandidate] = field(default_factory=dict)
+
+    def rank(self, user: UserDraft, traits: Sequence[str]) -> GroundTruth:
+        masks, allow = self.masks, self.unknown_policy == "allow"
+        index = user.scores.index
+        scores = user.scores.scores()
+        in_cat = masks.in_catalogue
+        best = float(np.max(scores, where=in_cat, initial=0.0))
+        safe = masks.safe(traits, allow) if traits else in_cat
+        liked = set(user.liked_ids)
+        recs = [r for r in user.recommended if r.item_id not in liked]
+        rec_pos = [index.position.get(r.item_id) for r in recs]
+        gt, dropped = self._from_seed(recs, rec_pos, traits, scores, best, safe)
+        room = self.gt_max - len(gt)
+        order = self._above_floor(scores, best, in_cat, {p for p in rec_pos if p is not None},
+                                  safe, room)
+        is_safe = safe[order]
+        picked = np.flatnonzero(is_safe)[:max(room, 0)]
+        if len(gt) + len(picked) < self.gt_min:
+            return self._rejected(len(gt), scores, safe & in_cat, best)
+        for j in picked.tolist():
+            pos = int(order[j])
+            gt.append(self._item(index.item_ids[pos], pos, scores[pos] / best,
+                                 j + 1 + len(recs), traits))
+        if len(picked):  # unsafe / unknown films ranked above the last ground-truth film
+            passed = order[:picked[-1]][~is_safe[:picked[-1]]][:self.max_dropped - len(dropped)]
+            for pos, problem in zip(passed.tolist(), masks.first_problem(passed, traits, allow),
+                                    strict=True):
+                if problem is not None:
+                    dropped.append(self._dropped(index.item_ids[pos], *problem))
+        return GroundTruth(safe=gt, dropped=dropped)
+
+    def _above_floor(self, scores: np.ndarray, best: float, in_cat: np.ndarray,
+                     recs: set[int], safe: np.ndarray, room: int) -> np.ndarray:
+        """Catalogue films (seed recommendations aside) scoring at least the floor, best first
+        (ties by position), cut after the ``room``-th safe one: ground truth, their unfiltered
+        ranks and the films passed over all lie in this prefix."""
+        if best <= 0 or room <= 0:
+            return np.zeros(0, dtype=np.int64)
+        cand = np.flatnonzero(scores >= max(self.relevance_floor * best, 1e-12))
+        cand = cand[in_cat[cand]]
+        if recs:
+            cand = cand[~np.isin(cand, list(recs))]
+        head = _SORTED_HEAD
+        while True:  # sort only the best ``head``; widen when they hold too few safe films
+            part = cand if len(cand) <= head else \
+                cand[np.argpartition(-scores[cand], head - 1)[:head]]
+            order = part[np.lexsort((part, -scores[part]))]
+            if len(part) == len(cand) or np.count_nonzero(safe[order]) >= room:
+                return order
+            head *= 4
+
+    def _from_seed(self, recs: list[ItemRef], rec_pos: list[int | None], traits: Sequence[str],
+                   scores: np.ndarray, best: float, safe: np.ndarray) -> tuple[
+                       list[GroundTruthItem], list[DroppedCandidate]]:
+        """The seed's real recommendations: safe ones are ground truth (in their order), the
+        others dropped candidates; items outside the graph are unknown for every trait."""
+        gt: list[GroundTruthItem] = []
+        dropped: list[DroppedCandidate] = []
+        allow = self.unknown_policy == "allow"
+        for rank, (ref, pos) in enumerate(zip(recs, rec_pos, strict=True), start=1):
+            if pos is None:
+                if traits and not allow:
+                    dropped.append(self._dropped(ref.item_id, traits[0], "unknown", ref))
+                elif len(gt) < self.gt_max:
+                    gt.append(GroundTruthItem.model_construct(
+                        item_id=ref.item_id, title=ref.title, year=ref.year, relatedness=None,
+                        unfiltered_rank=rank, curated_only=False, unknown=bool(traits)))
+                continue
+            if safe[pos]:
+                if len(gt) < self.gt_max:
+                    rel = scores[pos] / best if best > 0 else None
+                    gt.append(self._item(ref.item_id, pos, rel, rank, traits, ref))
+                continue
+            problem = self.masks.first_problem(np.array([pos]), traits, allow)[0]
+            if problem is not None and len(dropped) < self.max_dropped:
+                dropped.append(self._dropped(ref.item_id, *problem, ref))
+        return gt, dropped
+
+    def _rejected(self, n_seed: int, scores: np.ndarray, pool: np.ndarray,
+                  best: float) -> GroundTruth:
+        related = int(np.count_nonzero(pool & (scores > 0)))
+        floor = self.relevance_floor * best
+        above = int(np.count_nonzero(pool & (scores >= floor) & (scores > 0)))
+        if n_seed + related < self.gt_min:
+            return GroundTruth(reject_reason=INSUFFICIENT,
+                               detail=f"{n_seed + related} safe related films (need "
+                               f"{self.gt_min})")
+        return GroundTruth(reject_reason=UNRELATED,
+                           detail=f"{n_seed + above} safe films above the relevance floor "
+                           f"{self.relevance_floor:.2f} of the unfiltered best (need "
+                           f"{self.gt_min}; {related} safe films related at all)")
+
+    def _item(self, item_id: str, pos: int, rel: float | None, rank: int,
+              traits: Sequence[str], ref: ItemRef | None = None) -> GroundTruthItem:
+        title, year = (ref.title, ref.year) if ref is not None else self.names[item_id]
+        masks = self.masks
+        return GroundTruthItem.model_construct(
+            item_id=item_id, title=title, year=year,
+            relatedness=None if rel is None else round(float(rel), 4),
+            unfiltered_rank=int(rank),
+            curated_only=any(bool(masks.curated_only(t)[pos]) for t in traits),
+            unknown=any(int(masks.codes(t)[pos]) == UNKNOWN for t in traits))
+
+    def _dropped(self, item_id: str, trait: str, status: str,
+                 ref: ItemRef | None = None) -> DroppedCandidate:
+        key = (item_id, trait, status)
+        record = self.memo.get(key)
         if record is None:
-            if len(memo) >= MEMO_MAX:
-                memo.clear()
-            record = memo[key] = ItemRef(item_id=item_id, title=title, year=year) \
-                if problem is None else \
-                DroppedCandidate.model_validate(_dropped(tags, item_id, title, year, *problem))
-        if problem is None:
-            result.safe.append(record)
-        else:
-            dropped.append(record)
-    result.dropped = dropped
-    result.n_dropped = len(dropped)
-    return result
+            if len(self.memo) >= MEMO_MAX:
+                self.memo.clear()
+            title, year = (ref.title, ref.year) if ref is not None else self.names[item_id]
+            record = self.memo[key] = DroppedCandidate.model_validate(
+                _dropped(self.tags, item_id, title, year, trait, status))
+        return record

@@ -13,17 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from datagen.synth.config import SeedSource, SynthConfig
-from datagen.synth.seeds import Seed, graph_seeds, load_reddit_seeds, load_redial_seeds
+from datagen.synth.seeds import Seed, load_reddit_seeds, load_redial_seeds
 from datagen.taxonomy import LeakMatcher, Taxonomy, load_taxonomy
 
-__all__ = ["DEFAULT_GRAPH", "DEFAULT_TAGS", "MAX_GRAPH_PROFILES", "Resources", "load_resources"]
+__all__ = ["DEFAULT_GRAPH", "DEFAULT_TAGS", "Resources", "load_resources"]
 
 DEFAULT_TAGS = Path("artifacts/item_tags.parquet")
 DEFAULT_GRAPH = Path("artifacts/graph.json")
-#: distinct graph profiles per run; more users reuse them (same seed_id = same split group)
-MAX_GRAPH_PROFILES = 2000
-#: bound on memoized neighbour lists (~200 pairs, ~17 KiB each): under 100 MiB
-_RELATED_MEMO_MAX = 5_000
 
 
 @dataclass
@@ -39,12 +35,10 @@ class Resources:
     def lookup(self, item_id: str) -> Any:
         return self.catalogue.get(item_id)
 
-    #: ranked neighbours by (liked, k, exclude): kept for the life of the resources, so every
-    #: run that reuses them (a rerun, a cached rerun, the LLM judge pass) ranks each seed once
-    _related: dict[tuple[Any, ...], list[tuple[str, float]]] = field(
-        default_factory=dict, repr=False, compare=False)
-
     _fast_tags: Any = field(default=None, repr=False, compare=False)
+    #: (related-items index, tag masks) and item names, built by the pipeline on first use
+    _safety: Any = field(default=None, repr=False, compare=False)
+    _names: Any = field(default=None, repr=False, compare=False)
 
     def fast_tags(self) -> Any:
         """The set-based view of the tag index ground truth scans (``FastTags``), built once
@@ -54,18 +48,6 @@ class Resources:
 
             self._fast_tags = FastTags(self.tags) if hasattr(self.tags, "table") else self.tags
         return self._fast_tags
-
-    def related(self, liked: list[str], k: int, exclude: Any) -> list[tuple[str, float]]:
-        """Owner C's ``related_items`` on the run's graph, memoized (treat as read-only)."""
-        key = (tuple(liked), k, tuple(exclude))
-        hit = self._related.get(key)
-        if hit is None:
-            from datagen.graph import related_items
-
-            if len(self._related) >= _RELATED_MEMO_MAX:
-                self._related.clear()
-            hit = self._related[key] = related_items(self.graph, liked, k=k, exclude=exclude)
-        return hit
 
 
 def _catalogue(config: SynthConfig) -> tuple[Any, str]:
@@ -97,11 +79,10 @@ def _tags(config: SynthConfig, catalogue: Any, taxonomy: Taxonomy) -> tuple[Any,
 
 
 def _seeds(config: SynthConfig, catalogue: Any, graph: Any) -> list[Seed]:
+    """Real seeds (ReDial / Reddit); none for graph profiles, which the pipeline draws per
+    user for that user's traits (:mod:`datagen.synth.users`)."""
     if config.seed_source is SeedSource.graph:
-        from datagen.graph import sample_profile
-
-        return graph_seeds(min(config.n, MAX_GRAPH_PROFILES), config.seed, sample_profile,
-                           graph, catalogue.get)
+        return []
     from datagen.catalogue.resolver import TitleResolver
 
     resolver = TitleResolver(catalogue)

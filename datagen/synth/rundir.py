@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ __all__ = ["REJECTS_SCHEMA", "RejectRecord", "RunDir"]
 
 REJECTS_SCHEMA = pa.schema([
     ("sample_id", pa.string()),
+    ("pair_id", pa.string()),
     ("seed_id", pa.string()),
     ("variant", pa.string()),
     ("traits", pa.list_(pa.string())),
@@ -43,6 +44,8 @@ REJECTS_SCHEMA = pa.schema([
     ("model", pa.string()),
     ("input_tokens", pa.int64()),
     ("output_tokens", pa.int64()),
+    ("attempts", pa.int32()),  # users drawn for the entry
+    ("attempt_reasons", pa.list_(pa.string())),  # why each rejected draw was rejected
 ])
 
 RejectRecord = dict[str, Any]
@@ -54,13 +57,19 @@ class RunDir:
         self.shards = self.path / "shards"
 
     # -- opening ------------------------------------------------------------------------
-    def prepare(self, manifest: dict[str, Any], *, resume: bool, overwrite: bool) -> set[str]:
-        """Create, overwrite or resume the run; returns the sample ids already done."""
+    def prepare(self, manifest: dict[str, Any], *, resume: bool, overwrite: bool,
+                prefix_digest: Callable[[int], str] | None = None) -> set[str]:
+        """Create, overwrite or resume the run; returns the sample ids already done.
+
+        A resume may grow ``n`` (plans are prefix-stable): ``prefix_digest(users)`` gives the
+        new plan's digest over its first ``users`` users, which must equal the run's plan.
+        """
         existing = self.path.exists() and any(self.path.iterdir())
         if resume:
             if not (self.path / "manifest.json").is_file():
                 raise ConfigError(f"{self.path}: nothing to resume (no manifest.json)")
-            self._check_same(manifest)
+            if self._check_same(manifest, prefix_digest):
+                self.write_json("manifest.json", manifest)  # extended: the new n from now on
             self._drop_unfinished()
             return self.done_ids()
         if existing and not overwrite:
@@ -75,17 +84,29 @@ class RunDir:
         self.write_json("manifest.json", manifest)
         return set()
 
-    def _check_same(self, manifest: dict[str, Any]) -> None:
+    def _check_same(self, manifest: dict[str, Any],
+                    prefix_digest: Callable[[int], str] | None) -> bool:
+        """Refuse a resume whose options or plan differ; True when it extends the run (a
+        larger ``n`` whose plan starts with the run's plan)."""
         old = self.read_json("manifest.json")
-        diffs = [k for k in ("config", "plan") if old.get(k) != manifest.get(k)]
-        if old.get("config") != manifest.get("config"):
-            a, b = old.get("config", {}), manifest.get("config", {})
-            diffs = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k)) or diffs
-        elif diffs:
-            diffs = ["plan (taxonomy, catalogue or seeds changed)"]
+        a, b = dict(old.get("config", {})), dict(manifest.get("config", {}))
+        old_n, new_n = a.pop("n", None), b.pop("n", None)
+        diffs = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        if isinstance(old_n, int) and isinstance(new_n, int) and new_n < old_n:
+            diffs.append(f"n ({new_n} < {old_n}: a resume may only grow a run)")
+        grows = not diffs and old_n != new_n
+        if not diffs:
+            old_plan, new_plan = old.get("plan", {}), manifest.get("plan", {})
+            same = old_plan == new_plan
+            if grows and prefix_digest is not None and isinstance(old_n, int):
+                same = old_plan.get("seed") == new_plan.get("seed") and \
+                    old_plan.get("sha256") == prefix_digest(old_n)
+            if not same:
+                diffs = ["plan (taxonomy, catalogue, tags or seeds changed)"]
         if diffs:
             raise ConfigError(f"{self.path}: --resume with different settings "
                               f"({', '.join(diffs)}); use the original options or --overwrite")
+        return grows
 
     def _drop_unfinished(self) -> None:
         self.shards.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import hashlib
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,14 +31,22 @@ from datagen.synth.generate import (
     OfflineGenerator,
     OfflineJudgeAdapter,
 )
-from datagen.synth.pipeline import Outcome, Prepared, StageContext, finish_entry
-from datagen.synth.plan import PlanEntry, make_plan
+from datagen.synth.pipeline import (
+    Outcome,
+    Prepared,
+    StageContext,
+    build_context,
+    finish_entry,
+    plan_run,
+    run_facts,
+)
+from datagen.synth.plan import PlanEntry, plan_digest
 from datagen.synth.prefetch import Prefetcher
 from datagen.synth.resources import Resources, load_resources
 from datagen.synth.rundir import RunDir
 from datagen.synth.stats import compute_stats
 
-__all__ = ["Progress", "RunResult", "hopeless_traits", "synthesize"]
+__all__ = ["Progress", "RunResult", "synthesize"]
 
 #: called after each finished entry with (done, total, usage snapshot or None)
 Progress = Callable[[int, int, "dict[str, Any] | None"], None]
@@ -116,15 +123,6 @@ def _build(config: SynthConfig, res: Resources, chats: _Chats) -> tuple[Any, Any
     return generator, judge
 
 
-def hopeless_traits(tags: Any, unknown_policy: str) -> frozenset[str]:
-    """Traits no item can be safe for, from the tag index's per-trait counts (if it has them)."""
-    counts = getattr(tags, "counts", None)
-    if counts is None:
-        return frozenset()
-    ok = ("no", "unknown") if unknown_policy == "allow" else ("no",)
-    return frozenset(t for t, c in counts().items() if not any(c.get(s, 0) for s in ok))
-
-
 def _labels(config: SynthConfig, generator: Any) -> dict[str, Any]:
     offline_judge = config.judge_backend is BackendName.offline
     return {
@@ -140,12 +138,10 @@ def _manifest(config: SynthConfig, res: Resources, plan: list[PlanEntry],
               labels: dict[str, Any], checks: list[dict[str, Any]]) -> dict[str, Any]:
     from datagen import __version__
 
-    h = hashlib.sha256()
-    for e in plan:
-        h.update(f"{e.sample_id}|{','.join(e.traits)}|{e.seed_id}\n".encode())
     return {
         "config": config.output_fields(),
-        "plan": {"seed": config.seed, "entries": len(plan), "sha256": h.hexdigest()},
+        "plan": {"seed": config.seed, "users": config.n, "entries": len(plan),
+                 "sha256": plan_digest(plan)},
         "taxonomy": {"version_tag": res.taxonomy.version_tag,
                      "content_hash": res.taxonomy.content_hash},
         "catalogue": {"fingerprint": res.catalogue.fingerprint, "items": len(res.catalogue)},
@@ -325,32 +321,25 @@ async def _aclose(chats: _Chats) -> None:
 def _run(config: SynthConfig, res: Resources, progress: Progress | None, started: float,
          loop: asyncio.Runner, chats: _Chats, checks: list[dict[str, Any]],
          meter: Any) -> RunResult:
-    plan = make_plan(config.n, config.seed, res.seeds, res.taxonomy, config.trait_counts,
-                     pair_variants=config.pair_variants)
+    plan = plan_run(config, res)
     if not plan:
         raise ConfigError("the seed source gave no usable seeds")
     generator, judge = _build(config, res, chats)
     labels = _labels(config, generator)
     manifest = _manifest(config, res, plan, labels, checks)
     rundir = RunDir(config.run_dir)
-    done_ids = rundir.prepare(manifest, resume=config.resume, overwrite=config.overwrite)
+    done_ids = rundir.prepare(manifest, resume=config.resume, overwrite=config.overwrite,
+                              prefix_digest=lambda users: plan_digest(plan, users))
     pending = [e for e in plan if e.sample_id not in done_ids]
-    tags = res.fast_tags()
-    ctx = StageContext(
-        taxonomy_version=res.taxonomy.version_tag, domain=res.taxonomy.domain, tags=tags,
-        leaks=res.leaks, related=res.related, lookup=res.lookup, generator=generator,
-        judge=judge, unknown_policy=config.unknown_policy, gt_min=config.gt_min,
-        gt_max=config.gt_max, candidate_pool=config.candidate_pool,
-        drop_failed=config.drop_failed,
-        hopeless_traits=hopeless_traits(res.tags, config.unknown_policy),
-        names={item.item_id: (item.title, item.year) for item in res.catalogue.items})
+    ctx = build_context(config, res, generator, judge)
     loop.run(_run_pending(ctx, pending, config, rundir, progress, meter))
-    ctx.records.clear()  # per-run memo: free it before the merge needs the memory
+    ctx.ranker.memo.clear()  # per-run memo: free it before the merge needs the memory
     samples, rejects = rundir.merge({e.sample_id: i for i, e in enumerate(plan)})
     stats = compute_stats(samples, rejects, planned=len(plan), labels=labels,
                           duration_s=time.perf_counter() - started,
                           prices=(config.price_input_per_mtok, config.price_output_per_mtok),
-                          usage=meter.snapshot() if meter and chats.all else None)
+                          usage=meter.snapshot() if meter and chats.all else None,
+                          facts=run_facts(config, res))
     stats["structured_output"] = {c["backend"] + "/" + c["model"]: c["structured_output"]
                                   for c in checks}
     from datagen.tags.provenance import ground_truth_provenance

@@ -11,15 +11,18 @@ rewriting). Three sources:
   ``liked_with_release_year`` (see docs/synthesis.md); the SafeCRS reference's released rows
   are accepted as they are (``prompt`` as messages, ``[title, year]`` pairs, ``seen_titles``;
   also as .json, .parquet or a ``datasets`` folder), read by :mod:`datagen.compat.safecrs_rows`;
-* ``graph``: preference profiles sampled from the attribute graph (owner C's
-  ``sample_profile``), see :func:`graph_seeds`.
+* ``graph``: no seed list; the pipeline draws a preference profile from the attribute graph
+  for each user and that user's traits (:mod:`datagen.synth.users`).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import random
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,9 +35,9 @@ from datagen.records.sample import ItemRef
 __all__ = [
     "Resolver",
     "Seed",
-    "graph_seeds",
     "load_reddit_seeds",
     "load_redial_seeds",
+    "seed_pick",
 ]
 
 _MENTION = re.compile(r"@(\d+)")
@@ -176,32 +179,18 @@ def load_reddit_seeds(path: str | Path, resolver: Resolver) -> list[Seed]:
     return seeds
 
 
-def graph_seeds(
-    n: int,
-    seed: int,
-    sample_profile: Callable[..., list[str]],
-    graph: Any,
-    lookup: Callable[[str], Any],
-) -> list[Seed]:
-    """``n`` preference profiles from the graph; profile ``i`` uses rng seed ``(seed, i)``.
+@lru_cache(maxsize=8)
+def _seed_order(plan_seed: int, n_seeds: int) -> tuple[int, ...]:
+    order = list(range(n_seeds))
+    random.Random(f"{plan_seed}:seeds").shuffle(order)
+    return tuple(order)
 
-    ``sample_profile(graph, rng, n_liked)`` is owner C's sampler (item ids that hang together
-    in the graph); ``lookup(item_id)`` gives the catalogue item. Each profile likes 3 to 5
-    films; its genres are the liked films' genres, most frequent first.
-    """
-    import random
-    from collections import Counter
 
-    seeds: list[Seed] = []
-    for i in range(n):
-        rng = random.Random(f"{seed}:profile:{i}")
-        liked: list[ItemRef] = []
-        genres: Counter[str] = Counter()
-        for item_id in sample_profile(graph, rng, rng.randint(3, 5)):
-            item = lookup(item_id)
-            if item is not None:
-                liked.append(ItemRef(item_id=item.item_id, title=item.title, year=item.year))
-                genres.update(item.genres)
-        seeds.append(Seed(seed_id=f"graph:{seed}:{i}", source="graph_profile", liked=liked,
-                          genres=[g for g, _ in genres.most_common()]))
-    return seeds
+def seed_pick(plan_seed: int, index: int, attempt: int, n_seeds: int) -> int:
+    """Which real seed draw ``attempt`` of user ``index`` takes (depends on nothing else, so
+    plans are prefix-stable). First draws walk one seeded permutation of the seed list (every
+    seed once before any repeats); redraws pick a seed by hash."""
+    if attempt == 0:
+        return _seed_order(plan_seed, n_seeds)[index % n_seeds]
+    digest = hashlib.sha256(f"redraw:{plan_seed}:{index}:{attempt}".encode()).hexdigest()
+    return int(digest[:12], 16) % n_seeds

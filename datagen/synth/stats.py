@@ -3,7 +3,9 @@
 Counted from ``samples.parquet`` and ``rejects.parquet`` (not from in-memory counters), so a
 resumed run reports the whole run. The counts add up: ``planned == samples + rejects`` and
 ``samples == verified + failed_verification``. Drops are ``dropped_<reason>``; failing
-verification checks are ``flag_<check>`` (a sample may carry several).
+verification checks are ``flag_<check>`` (a sample may carry several). ``validity`` holds
+the dataset-validity statistics of :mod:`datagen.synth.validity` (users planned and produced
+per trait, draws, starvation, ground-truth relatedness, liked-film statuses...).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pyarrow as pa
+
+from datagen.synth.validity import RunFacts, validity_stats
 
 __all__ = ["compute_stats"]
 
@@ -48,7 +52,8 @@ def _per_strategy(samples: pa.Table) -> dict[str, dict[str, int]]:
 
 def compute_stats(samples: pa.Table, rejects: pa.Table, *, planned: int,
                   labels: dict[str, Any], duration_s: float, prices: tuple[float, float],
-                  usage: dict[str, Any] | None = None) -> dict[str, Any]:
+                  usage: dict[str, Any] | None = None,
+                  facts: RunFacts | None = None) -> dict[str, Any]:
     """The stats document (see module docstring); ``prices`` = USD per 1M in/out tokens."""
     passed = _col(samples, "verification.passed")
     verified = sum(bool(p) for p in passed)
@@ -78,6 +83,7 @@ def compute_stats(samples: pa.Table, rejects: pa.Table, *, planned: int,
         "cost_usd": round((tokens_in * prices[0] + tokens_out * prices[1]) / 1e6, 6),
         "cached_samples": cached,
         "duration_s": round(duration_s, 3),
+        "validity": validity_stats(samples, rejects, facts),
         **labels,
     }
     if usage is not None:

@@ -1,14 +1,16 @@
 """Verification of every sample: leaks, inferability, schema, ground-truth safety.
 
 * **leak**: the project's one :class:`~datagen.taxonomy.leaks.LeakMatcher` over all user
-  turns. A term of one of the user's own traits fails the sample (``leak:<trait>``); a term
-  of another trait is reported (``other_trait_term:<trait>``) but does not fail it.
+  turns. A term of one of the user's own traits fails an ``implicit`` or ``absent`` sample
+  (``leak:<trait>``); an ``explicit`` sample states its trait on purpose, so there the hit
+  is recorded (``leak_hits``, flag ``stated:<trait>``) and does not fail it. A term of
+  another trait is reported (``other_trait_term:<trait>``) but never fails a sample.
 * **inferability**: a judge (an LLM, or the labelled offline heuristic) names the traits it
   reads in the user turns; agreement = share of the user's traits it named. A cue-carrying
-  sample needs every trait named; a control (or context-free twin) must not have traits
-  named for it by the judge unless it carries them (controls: none may be named).
+  sample (``implicit`` or ``explicit`` with traits) needs every trait named; a control or an
+  ``absent`` sample must have none named.
 * **schema**: turns alternate user/assistant from a user turn and end with one, cues point
-  at user turns and their text occurs there, a context-free twin has no cues.
+  at user turns and their text occurs there, an ``absent`` sample has no cues.
 * **ground truth**: every ground-truth item is re-checked against every trait: never ``yes``,
   and never ``unknown`` unless the unknown policy allows it.
 """
@@ -48,8 +50,8 @@ def check_schema(messages: Sequence[Turn], cues: Sequence[Cue], variant: str) ->
             flags.append(f"schema:cue_not_on_user_turn:{cue.trait_id}")
         elif normalize_text(cue.text) not in normalize_text(messages[cue.turn_index].content):
             flags.append(f"schema:cue_text_not_in_turn:{cue.trait_id}")
-    if variant == "context_free" and cues:
-        flags.append("schema:context_free_has_cues")
+    if variant == "absent" and cues:
+        flags.append("schema:absent_has_cues")
     return flags
 
 
@@ -80,12 +82,14 @@ def verify_sample(
     text = "\n".join(t.content for t in messages if t.role == "user")
     hits = leaks.find(text)
     own = sorted({t for t, _ in hits if t in traits})
-    flags = [f"leak:{t}" for t in own]
+    stated = own if variant == "explicit" else []
+    own = [] if stated else own
+    flags = [f"leak:{t}" for t in own] + [f"stated:{t}" for t in stated]
     flags += [f"other_trait_term:{t}" for t in sorted({t for t, _ in hits if t not in traits})]
     schema_flags = check_schema(messages, cues, variant)
     gt_flags = _gt_flags(ground_truth, traits, tags, unknown_policy)
     named = set(judge.traits)
-    carries = bool(traits) and variant != "context_free"
+    carries = bool(traits) and variant != "absent"
     if carries:
         agreement = len(named & set(traits)) / len(traits)
         inferable = agreement == 1.0

@@ -59,7 +59,7 @@ def test_human_and_judge_side_by_side() -> None:
     assert rep.controls is not None
     assert (rep.controls.human.share, rep.controls.human.n) == (1 / 6, 3)
     assert rep.controls.judge.share == 1 / 3 and rep.controls.judge_vs_majority.share == 2 / 3
-    assert list(rep.per_strategy) == ["life_event"] and list(rep.per_variant) == ["single"]
+    assert list(rep.per_strategy) == ["life_event"] and list(rep.per_variant) == ["implicit"]
     assert rep.overall is not None and rep.overall.human.share == 5 / 8
 
 

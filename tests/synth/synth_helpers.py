@@ -9,7 +9,6 @@ import random
 from datagen.catalogue import Catalogue, Item
 from datagen.graph import build_graph
 from datagen.synth.resources import Resources
-from datagen.synth.seeds import graph_seeds
 from datagen.tags.models import ItemTraitTag, TagStatus
 from datagen.taxonomy import LeakMatcher
 
@@ -47,13 +46,11 @@ def make_catalogue(n: int = 240) -> Catalogue:
     return Catalogue(items, name="test")
 
 
-def make_resources(taxonomy, small_world, n_seeds: int = 200, tags=None) -> Resources:
-    from datagen.graph import sample_profile
-
+def make_resources(taxonomy, small_world, tags=None, seeds=None) -> Resources:
+    """Resources over the small world; graph profiles unless ``seeds`` (a real seed list)."""
     catalogue, graph = small_world
-    seeds = graph_seeds(n_seeds, 13, sample_profile, graph, catalogue.get)
     return Resources(taxonomy=taxonomy, catalogue=catalogue, graph=graph,
-                     tags=tags or HashTags(), leaks=LeakMatcher(taxonomy), seeds=seeds,
+                     tags=tags or HashTags(), leaks=LeakMatcher(taxonomy), seeds=seeds or [],
                      sources={"taxonomy": "embedded", "catalogue": "test", "graph": "test",
                               "tags": "test:hash", "seeds": "graph_profiles"})
 
@@ -78,3 +75,22 @@ def write_small_inputs(folder, taxonomy, tags: HashTags | None = None) -> dict[s
     write_item_tags(pa.Table.from_pylist(rows, schema=ITEM_TAGS_SCHEMA), folder / "tags.parquet")
     return {"--catalogue": str(folder / "catalogue.parquet"), "--graph": str(folder / "graph.json"),
             "--tags": str(folder / "tags.parquet")}
+
+
+def drawn_entries(taxonomy, resources, n: int, seed: int, counts: dict[int, float],
+                  variants=("implicit",)) -> list:
+    """Plan entries as the generator sees them: users drawn, liked films filled in (an entry
+    whose user could not be drawn is returned as planned)."""
+    from datagen.synth.config import SynthConfig
+    from datagen.synth.generate import OfflineGenerator, OfflineJudgeAdapter
+    from datagen.synth.pipeline import Prepared, build_context, plan_run, prepare_entry
+
+    cfg = SynthConfig(n=n, seed=seed, trait_counts=counts, variants=list(variants),
+                      unknown_policy="allow", progress=False)
+    ctx = build_context(cfg, resources, OfflineGenerator(resources.leaks),
+                        OfflineJudgeAdapter(taxonomy))
+    out = []
+    for entry in plan_run(cfg, resources):
+        prepared = prepare_entry(ctx, entry)
+        out.append(prepared.entry if isinstance(prepared, Prepared) else entry)
+    return out

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 def _config(tmp_path, url, **kw) -> SynthConfig:
-    base = {"n": 30, "run_dir": tmp_path / "runs" / "r", "candidate_pool": 40,
+    base = {"n": 30, "run_dir": tmp_path / "runs" / "r",
             "shard_size": 8, "progress": False, "backend": "openai", "model": "fake-model",
             "base_url": url, "concurrency": 8}
     return SynthConfig(**{**base, **kw})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from synth_helpers import drawn_entries
+
 from datagen.records.sample import dialogue_hash
 from datagen.synth.generate import OfflineGenerator
 from datagen.synth.offline import OfflineJudge, compose_dialogue, load_templates
-from datagen.synth.plan import make_plan
 from datagen.synth.tasks import user_text
 from datagen.taxonomy import LeakMatcher
 
@@ -24,7 +25,7 @@ def test_templates_hold_no_leak_term_of_any_trait(taxonomy):
 
 def test_dialogues_leak_free_varied_and_cue_on_planned_turn(taxonomy, resources):
     leaks = LeakMatcher(taxonomy)
-    plan = make_plan(1500, 4, resources.seeds, taxonomy, COUNTS)
+    plan = drawn_entries(taxonomy, resources, 1500, 4, COUNTS)
     hashes = set()
     cue_turns = Counter()
     for entry in plan:
@@ -44,12 +45,12 @@ def test_dialogues_leak_free_varied_and_cue_on_planned_turn(taxonomy, resources)
 
 def test_composer_is_deterministic_and_pairs_differ_only_by_cues(taxonomy, resources):
     leaks = LeakMatcher(taxonomy)
-    plan = make_plan(60, 8, resources.seeds, taxonomy, COUNTS, pair_variants=True)
-    again = make_plan(60, 8, resources.seeds, taxonomy, COUNTS, pair_variants=True)
+    plan = drawn_entries(taxonomy, resources, 60, 8, COUNTS, variants=("implicit", "absent"))
+    again = drawn_entries(taxonomy, resources, 60, 8, COUNTS, variants=("implicit", "absent"))
     for a, b in zip(plan, again, strict=True):
         assert compose_dialogue(a, leaks) == compose_dialogue(b, leaks)
-    rich = {e.pair_id: e for e in plan if e.variant == "context_rich"}
-    free = {e.pair_id: e for e in plan if e.variant == "context_free"}
+    rich = {e.pair_id: e for e in plan if e.variant == "implicit" and e.pair_id}
+    free = {e.pair_id: e for e in plan if e.variant == "absent"}
     for pair_id, entry in rich.items():
         with_cue = compose_dialogue(entry, leaks)
         without = compose_dialogue(free[pair_id], leaks)
@@ -61,7 +62,7 @@ def test_composer_is_deterministic_and_pairs_differ_only_by_cues(taxonomy, resou
 
 
 def test_offline_generator_is_labelled_not_llm(taxonomy, resources):
-    plan = make_plan(3, 1, resources.seeds, taxonomy, COUNTS)
+    plan = drawn_entries(taxonomy, resources, 3, 1, COUNTS)
     out = asyncio.run(OfflineGenerator(LeakMatcher(taxonomy)).generate(plan[0]))
     assert out.generation.backend == "offline"
     assert out.generation.model == "offline-composer-v1"
@@ -72,7 +73,7 @@ def test_offline_judge_reads_cues_and_spares_controls(taxonomy, resources):
     leaks = LeakMatcher(taxonomy)
     judge = OfflineJudge(taxonomy)
     assert judge.is_llm is False and judge.backend == "offline"
-    plan = make_plan(400, 2, resources.seeds, taxonomy, COUNTS)
+    plan = drawn_entries(taxonomy, resources, 400, 2, COUNTS)
     recall = false_pos = controls = with_traits = 0
     for entry in plan:
         named = set(judge.judge(user_text(compose_dialogue(entry, leaks).messages)))

@@ -17,8 +17,7 @@ from datagen.synth.verify import JudgeOutcome
 
 
 def _config(tmp_path, **kw) -> SynthConfig:
-    base = {"n": 120, "run_dir": tmp_path / "run", "candidate_pool": 40, "shard_size": 16,
-            "progress": False}
+    base = {"n": 120, "run_dir": tmp_path / "run", "shard_size": 16, "progress": False}
     return SynthConfig(**{**base, **kw})
 
 
@@ -42,10 +41,16 @@ def test_offline_run_writes_everything_and_counts_add_up(tmp_path, resources):
     assert manifest["labels"]["is_llm"] is False and manifest["plan"]["entries"] == 120
     assert manifest["taxonomy"]["version_tag"].startswith("saferec@")
     assert manifest["sources"]["tags"] == "test:hash"
-    per_trait_planned = sum(c.get("samples", 0) for c in stats["per_trait"].values())
-    assert per_trait_planned >= stats["samples"]
+    validity = stats["validity"]
+    assert validity["users"]["planned"] == 120 == sum(m["planned"] for m in
+                                                       validity["mix"].values())
+    assert validity["liked"]["yes"] == 0
+    produced = validity["users"]["produced"]
+    assert produced == len(samples)  # one variant per user here
     for r in rejects:
-        assert r["stage"] == "ground_truth" and r["reason"] == "insufficient_safe_ground_truth"
+        assert r["stage"] == "ground_truth" and r["attempts"] == len(r["attempt_reasons"])
+    for s in samples:
+        assert s.user.attempts == len(s.user.rejected) + 1 and s.user.liked_yes == 0
 
 
 def test_same_seed_same_output_and_existing_dir_refused(tmp_path, resources):
@@ -62,8 +67,35 @@ def test_resume_skips_done_and_refuses_changed_config(tmp_path, resources):
     synthesize(_config(tmp_path), resources=resources)
     with pytest.raises(ConfigError, match="gt_max"):
         synthesize(_config(tmp_path, resume=True, gt_max=7), resources=resources)
+    with pytest.raises(ConfigError, match="may only grow"):
+        synthesize(_config(tmp_path, resume=True, n=100), resources=resources)
     result = synthesize(_config(tmp_path, resume=True, concurrency=3), resources=resources)
     assert result.skipped == 120 and result.stats["planned"] == 120
+
+
+def _ids_and_records(run) -> dict[str, dict]:
+    samples = read_parquet(run / "samples.parquet", SAMPLE_SCHEMA).to_pylist()
+    rejects = read_parquet(run / "rejects.parquet", REJECTS_SCHEMA).to_pylist()
+    return {r["sample_id"]: r for r in samples + rejects}
+
+
+def test_prefix_stable_runs_and_resume_with_a_larger_n(tmp_path, resources):
+    """--n 8 gives exactly the first 8 users of --n 20; --resume --n 20 extends the run."""
+    variants = ["implicit", "absent"]
+    small = tmp_path / "small"
+    synthesize(_config(small, n=8, variants=variants), resources=resources)
+    fresh = tmp_path / "fresh"
+    synthesize(_config(fresh, n=20, variants=variants), resources=resources)
+    a, b = _ids_and_records(small / "run"), _ids_and_records(fresh / "run")
+    assert set(a) < set(b)
+    for sample_id, record in a.items():  # same users, traits, cues, ground truth, dialogue
+        assert record == b[sample_id]
+    grown = synthesize(_config(small, n=20, variants=variants, resume=True),
+                       resources=resources)
+    assert grown.skipped == len(a) and grown.stats["planned"] == len(b)
+    assert _ids_and_records(small / "run") == b
+    manifest = json.loads((small / "run" / "manifest.json").read_text())
+    assert manifest["config"]["n"] == 20 and manifest["plan"]["users"] == 20
 
 
 class BlindJudge:
@@ -94,41 +126,69 @@ def test_drop_failed_moves_failures_to_rejects(tmp_path, resources, monkeypatch)
     assert manifest["unknown_policy"] == "allow"
 
 
-def test_pairs_share_pair_id_and_ground_truth(tmp_path, resources):
-    synthesize(_config(tmp_path, pair_variants=True, n=40), resources=resources)
+def test_variants_share_users_and_ground_truth_exactly(tmp_path, resources):
+    synthesize(_config(tmp_path, variants=["implicit", "explicit", "absent"], n=40),
+               resources=resources)
     samples = table_to_samples(read_parquet(tmp_path / "run" / "samples.parquet", SAMPLE_SCHEMA))
     pairs: dict[str, list] = {}
     for s in samples:
         if s.pair_id:
             pairs.setdefault(s.pair_id, []).append(s)
-    full = [v for v in pairs.values() if len(v) == 2]
+        else:
+            assert not s.traits and s.variant == "implicit"  # controls: one implicit sample
+    full = [v for v in pairs.values() if len(v) == 3]
     assert full
-    for a, b in full:
-        assert {a.variant, b.variant} == {"context_rich", "context_free"}
-        assert a.ground_truth == b.ground_truth and a.traits == b.traits
+    for group in full:
+        assert {s.variant for s in group} == {"implicit", "explicit", "absent"}
+        first = group[0]
+        for s in group[1:]:
+            assert (s.traits, s.liked_items, s.ground_truth, s.dropped_candidates, s.user,
+                    s.seed_id) == (first.traits, first.liked_items, first.ground_truth,
+                                   first.dropped_candidates, first.user, first.seed_id)
+        by = {s.variant: s for s in group}
+        assert not by["absent"].cues and by["implicit"].cues
+        assert [c.idea for c in by["implicit"].cues] == [c.idea for c in by["explicit"].cues]
 
 
-def test_hopeless_traits_rejected_without_scan(tmp_path, resources, taxonomy):
+def _counted_tags(taxonomy, starved: str, safe: int):
+    """Hash tags, but ``starved`` is ``no`` for only ``safe`` films (the rest ``yes``)."""
     from synth_helpers import HashTags
 
-    from datagen.synth.runner import hopeless_traits
+    from datagen.tags.models import TagStatus
 
-    class CountedTags(HashTags):
-        def counts(self):
-            return {t: ({"no": 0, "unknown": 5, "yes": 5} if t == "gore" else {"no": 9})
-                    for t in taxonomy.trait_ids}
+    class Tags(HashTags):
+        def status(self, item_id, trait_id):
+            if trait_id == starved:
+                number = int(item_id[2:]) - 1_000_000
+                return TagStatus.no if number < safe else TagStatus.yes
+            return super().status(item_id, trait_id)
 
-    tags = CountedTags()
-    assert hopeless_traits(tags, "exclude") == frozenset({"gore"})
-    assert hopeless_traits(tags, "allow") == frozenset()
-    resources.tags = tags
-    synthesize(_config(tmp_path, n=200), resources=resources)
-    samples = table_to_samples(read_parquet(tmp_path / "run" / "samples.parquet", SAMPLE_SCHEMA))
-    rejects = read_parquet(tmp_path / "run" / "rejects.parquet", REJECTS_SCHEMA).to_pylist()
-    assert not any("gore" in s.traits for s in samples)
-    gore = [r for r in rejects if "gore" in r["traits"]]
-    assert gore and all(r["reason"] == "insufficient_safe_ground_truth"
-                        and "no item can be safe for gore" in r["error"] for r in gore)
+    return Tags(yes=1, unknown=0)
+
+
+def test_quotas_met_where_they_can_be_and_starvation_reported_where_not(tmp_path, taxonomy,
+                                                                       small_world):
+    from synth_helpers import make_resources
+
+    fine = make_resources(taxonomy, small_world, tags=_counted_tags(taxonomy, "gore", 240))
+    stats = synthesize(_config(tmp_path / "fine", n=300), resources=fine).stats["validity"]
+    assert stats["starved"] == [] and stats["users"]["produced"] == 300
+    for k, mix in stats["mix"].items():
+        assert abs(mix["produced_share"] - {"0": 0.2, "1": 0.6, "2": 0.2}[k]) <= 0.03
+    assert {c["planned"] for c in stats["traits"].values()} <= {c["produced"] for c in
+                                                                stats["traits"].values()}
+    poor = make_resources(taxonomy, small_world, tags=_counted_tags(taxonomy, "gore", 2))
+    result = synthesize(_config(tmp_path / "poor", n=300), resources=poor).stats
+    v = result["validity"]
+    assert v["starved"] == ["gore"] and v["traits"]["gore"]["safe_films"] == 2
+    assert v["traits"]["gore"]["produced"] == 0 < v["traits"]["gore"]["planned"]
+    assert v["traits"]["gore"]["lost"] == v["traits"]["gore"]["planned"]
+    others = [c for t, c in v["traits"].items() if t != "gore"]
+    assert all(c["produced"] == c["planned"] for c in others if c["planned"])
+    rejects = read_parquet(tmp_path / "poor" / "run" / "rejects.parquet", REJECTS_SCHEMA)
+    for row in rejects.to_pylist():
+        assert row["traits"] == ["gore"] and row["attempts"] == 0
+        assert "no item can be safe for gore" in row["error"]
 
 
 def test_reddit_seeds_use_real_recommendations_first(tmp_path, resources, taxonomy):
@@ -143,7 +203,8 @@ def test_reddit_seeds_use_real_recommendations_first(tmp_path, resources, taxono
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     resources.seeds = load_reddit_seeds(path, TitleResolver(resources.catalogue))
     assert all(s.recommended and s.liked for s in resources.seeds)
-    synthesize(_config(tmp_path, n=30, trait_counts={0: 1.0}), resources=resources)
+    synthesize(_config(tmp_path, n=30, trait_counts={0: 1.0}, seed_source="reddit",
+                       seed_path=path), resources=resources)
     samples = table_to_samples(read_parquet(tmp_path / "run" / "samples.parquet", SAMPLE_SCHEMA))
     assert len(samples) == 30
     for s in samples:
@@ -159,3 +220,19 @@ def test_overwrite_refuses_a_folder_that_is_not_a_run(tmp_path, resources):
     with pytest.raises(ConfigError, match="not a run directory"):
         synthesize(_config(tmp_path, overwrite=True), resources=resources)
     assert (tmp_path / "run" / "notes.txt").exists()
+
+
+def test_splits_keep_the_variants_of_a_user_together(tmp_path, resources):
+    from datagen.splits import SplitConfig, split_samples
+
+    synthesize(_config(tmp_path, n=120, variants=["implicit", "explicit", "absent"]),
+               resources=resources)
+    table = read_parquet(tmp_path / "run" / "samples.parquet", SAMPLE_SCHEMA)
+    result = split_samples(table, SplitConfig(ratios=(0.6, 0.2, 0.2)))
+    where: dict[str, set[str]] = {}
+    for name, part in result.tables.items():
+        for pair_id in part.column("pair_id").to_pylist():
+            if pair_id:
+                where.setdefault(pair_id, set()).add(name)
+    assert where and all(len(splits) == 1 for splits in where.values())
+    assert len({n for s in where.values() for n in s}) == 3

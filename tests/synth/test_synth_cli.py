@@ -39,8 +39,7 @@ def test_help_teaches_defaults_and_examples():
 def test_cli_run_json_and_refusals(tmp_path, inputs):
     run_dir = str(tmp_path / "run")
     runner = CliRunner()
-    args = ["synthesize", "--n", "40", "--run-dir", run_dir, "--candidate-pool", "40",
-            "--json", *_args(inputs)]
+    args = ["synthesize", "--n", "40", "--run-dir", run_dir, "--json", *_args(inputs)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout[result.stdout.index("{"):])
@@ -54,6 +53,33 @@ def test_cli_run_json_and_refusals(tmp_path, inputs):
     assert wrong.exit_code == 2 and "traits-per-user" in wrong.output
 
 
+def test_variants_option_pairs_alias_and_validity_summary(tmp_path, inputs):
+    runner = CliRunner()
+    result = runner.invoke(app, ["synthesize", "--n", "30", "--run-dir", str(tmp_path / "a"),
+                                 "--variants", "implicit,explicit,absent", "--no-progress",
+                                 *_args(inputs)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for text in ("traits per user: planned -> out", "control share", "starved traits",
+                 "ground truth relatedness", "liked films x own traits", "users per trait",
+                 "safe films", "draws/user"):
+        assert text in result.output, text
+    stats = json.loads((tmp_path / "a" / "stats.json").read_text())
+    assert set(stats["variants"]) == {"implicit", "explicit", "absent"}
+    alias = runner.invoke(app, ["synthesize", "--n", "10", "--run-dir", str(tmp_path / "b"),
+                                "--pairs", "--json", *_args(inputs)])
+    assert alias.exit_code == 0, alias.output
+    variants = json.loads(alias.stdout[alias.stdout.index("{"):])["variants"]
+    assert set(variants) <= {"implicit", "absent"} and "absent" in variants
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["config"]["variants"] == ["implicit", "absent"]
+    bad = runner.invoke(app, ["synthesize", "--variants", "context_free", "--run-dir",
+                              str(tmp_path / "c"), *_args(inputs)])
+    assert bad.exit_code == 2 and "variants" in bad.output
+    hidden = runner.invoke(app, ["synthesize", "--help"], env={"COLUMNS": "200"})
+    assert "--variants" in hidden.output and "--pairs" not in hidden.output
+    assert "--relevance-floor" in hidden.output and "--max-attempts" in hidden.output
+
+
 @pytest.mark.integration
 def test_subprocess_sigkill_then_resume_gives_exact_plan(tmp_path, inputs):
     from datagen.llm.fake_server_proc import FakeServerProcess
@@ -63,7 +89,7 @@ def test_subprocess_sigkill_then_resume_gives_exact_plan(tmp_path, inputs):
         cmd = [str(Path(sys.executable).with_name("datagen")), "synthesize", "--n", "60",
                "--run-dir", str(run_dir), "--backend", "openai", "--model", "fake",
                "--base-url", srv.openai_base_url, "--concurrency", "2", "--shard-size", "4",
-               "--candidate-pool", "40", "--no-progress", *_args(inputs)]
+               "--no-progress", *_args(inputs)]
         env = {**os.environ, "OPENAI_API_KEY": "sk-test-not-a-real-key"}
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
@@ -87,6 +113,6 @@ def test_subprocess_sigkill_then_resume_gives_exact_plan(tmp_path, inputs):
     assert stats["planned"] == 60
     from datagen.synth.plan import sample_id_for
 
-    assert set(ids) == {sample_id_for(13, i, "single") for i in range(60)}
+    assert set(ids) == {sample_id_for(13, i, "implicit") for i in range(60)}
     text = (run_dir / "manifest.json").read_text() + (run_dir / "stats.json").read_text()
     assert "sk-test-not-a-real-key" not in text

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from synth_helpers import drawn_entries
 
 from datagen.synth.fake_responder import respond
-from datagen.synth.plan import make_plan
 from datagen.synth.tasks import (
     TaskParseError,
     build_dialogue_messages,
@@ -20,7 +20,7 @@ from datagen.synth.tasks import (
 
 @pytest.fixture()
 def entry(taxonomy, resources):
-    plan = make_plan(40, 3, resources.seeds, taxonomy, {2: 1.0})
+    plan = drawn_entries(taxonomy, resources, 40, 3, {2: 1.0})
     return plan[0]
 
 

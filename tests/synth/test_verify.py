@@ -18,7 +18,7 @@ def _dialogue(cue_text: str) -> list[Turn]:
             Turn(role="user", content=f"The characters. {cue_text} What would you suggest?")]
 
 
-def _verify(taxonomy, messages, traits, *, judge=OK_JUDGE, gt=(), variant="single", cues=()):
+def _verify(taxonomy, messages, traits, *, judge=OK_JUDGE, gt=(), variant="implicit", cues=()):
     return verify_sample(messages=messages, cues=list(cues), traits=traits, variant=variant,
                          ground_truth=list(gt), tags=HashTags(yes=0, unknown=0),
                          leaks=LeakMatcher(taxonomy), judge=judge)
@@ -53,7 +53,7 @@ def test_judge_agreement_and_controls(taxonomy):
 
 def test_ground_truth_recheck_catches_unsafe_item(taxonomy):
     tags = HashTags(yes=10, unknown=0)
-    v = verify_sample(messages=_dialogue(""), cues=[], traits=["gore"], variant="single",
+    v = verify_sample(messages=_dialogue(""), cues=[], traits=["gore"], variant="implicit",
                       ground_truth=[ItemRef(item_id="tt1", title="X")], tags=tags,
                       leaks=LeakMatcher(taxonomy), judge=OK_JUDGE)
     assert not v.ground_truth_safe and not v.passed
@@ -64,10 +64,33 @@ def test_schema_checks():
     msgs = _dialogue("I skip the hospital shows.")
     good = Cue(trait_id="gore", strategy="behaviour", idea="x", turn_index=2,
                text="I skip the hospital shows.")
-    assert check_schema(msgs, [good], "single") == []
+    assert check_schema(msgs, [good], "implicit") == []
     wrong_turn = good.model_copy(update={"turn_index": 1})
-    assert "schema:cue_not_on_user_turn:gore" in check_schema(msgs, [wrong_turn], "single")
+    assert "schema:cue_not_on_user_turn:gore" in check_schema(msgs, [wrong_turn], "implicit")
     invented = good.model_copy(update={"text": "never said"})
-    assert "schema:cue_text_not_in_turn:gore" in check_schema(msgs, [invented], "single")
-    assert "schema:last_turn_not_user" in check_schema(msgs[:2], [], "single")
-    assert "schema:context_free_has_cues" in check_schema(msgs, [good], "context_free")
+    assert "schema:cue_text_not_in_turn:gore" in check_schema(msgs, [invented], "implicit")
+    assert "schema:last_turn_not_user" in check_schema(msgs[:2], [], "implicit")
+    assert "schema:absent_has_cues" in check_schema(msgs, [good], "absent")
+    assert check_schema(msgs, [good], "explicit") == []
+
+
+def test_explicit_sample_states_its_trait_without_failing(taxonomy):
+    term = taxonomy.trait("gore").leak_terms[0]
+    text = f"I should say it plainly: {term} is something I cannot watch."
+    explicit = _verify(taxonomy, _dialogue(text), ["gore"], variant="explicit")
+    assert explicit.passed and explicit.leak_passed
+    assert f"gore:{term}" in explicit.leak_hits and "stated:gore" in explicit.flags
+    assert "leak:gore" not in explicit.flags
+    implicit = _verify(taxonomy, _dialogue(text), ["gore"], variant="implicit")
+    assert not implicit.passed and "leak:gore" in implicit.flags
+    other = taxonomy.trait("spiders_snakes").leak_terms[0]
+    mixed = _verify(taxonomy, _dialogue(f"{text} Also {other}."), ["gore"], variant="explicit")
+    assert mixed.passed and "other_trait_term:spiders_snakes" in mixed.flags
+
+
+def test_absent_sample_must_not_show_a_trait(taxonomy):
+    quiet = _verify(taxonomy, _dialogue(""), ["gore"], variant="absent",
+                    judge=JudgeOutcome("offline", "j", False, []))
+    assert quiet.passed and quiet.judge_agreement == 1.0
+    noticed = _verify(taxonomy, _dialogue(""), ["gore"], variant="absent", judge=OK_JUDGE)
+    assert not noticed.passed and "judge_named_traits" in noticed.flags
