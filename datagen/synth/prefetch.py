@@ -44,8 +44,9 @@ def _prepare_chunk(entries: Sequence[PlanEntry]) -> list[tuple[Prepared | Outcom
     out: list[tuple[Prepared | Outcome, Any]] = []
     for entry in entries:
         prepared = prepare_entry(_CONTEXT, entry)
-        parts = parts_of(entry) if parts_of is not None and isinstance(prepared, Prepared) \
-            else None
+        # the prepared entry: the user drawn for it (its liked films) is what the prompt names
+        parts = parts_of(prepared.entry) if parts_of is not None and \
+            isinstance(prepared, Prepared) else None
         out.append((prepared, parts))
     return out
 

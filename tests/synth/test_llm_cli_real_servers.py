@@ -29,7 +29,7 @@ def inputs(tmp_path_factory, taxonomy):
 def _synth(inputs: dict[str, str], run_dir: Path, url: str, *extra: str,
            timeout: float = 120) -> subprocess.CompletedProcess[str]:
     cmd = [DATAGEN, "synthesize", "--backend", "openai", "--model", "fake-model",
-           "--base-url", url, "--run-dir", str(run_dir), "--candidate-pool", "40",
+           "--base-url", url, "--run-dir", str(run_dir),
            *[x for pair in inputs.items() for x in pair], *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
