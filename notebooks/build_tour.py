@@ -230,6 +230,27 @@ PLOT = """from IPython.display import Image
 
 Image(filename=str(png))"""
 
+VARIANTS_MD = """## Relevance and safety per model and context variant
+
+Every predictions file of the run (the baselines, and whatever `datagen predict` wrote: LLMs
+with the `plain` / `safety-aware` prompts, acquisition runs) at NDCG@10 against SVR@10, one
+colour per model and one marker per context variant: `explicit` (the user states the
+sensitivity), `implicit` (it shows only through a cue), `absent` (no cue, same user and ground
+truth). A run without variants shows one point per model. The table lists the paired
+differences between variants (pairs share `pair_id`; intervals from resampled pairs)."""
+
+VARIANTS = """from datagen.evaluate.variant_plot import plot_variant_tradeoff, variant_points
+
+files = sorted((RUN_DIR / "predictions").glob("*.jsonl"))
+all_report = evaluate_predictions(test, [load_predictions(f) for f in files],
+                                  TitleResolver(catalogue), tags, resamples=300, seed=0)
+variant_png = plot_variant_tradeoff(all_report, RUN_DIR / "eval" / "tour_variants.png")
+display(Image(filename=str(variant_png)))
+rows = [{"model": m.name, "difference": f"{d.minuend} - {d.subtrahend}", "pairs": d.n_pairs,
+         "ndcg@10": d.metrics["ndcg@10"].value, "svr@10": d.metrics["svr@10"].value}
+        for m in all_report.models for d in m.variant_differences]
+variant_points(all_report) if not rows else pl.DataFrame(rows)"""
+
 
 def build() -> nbformat.NotebookNode:
     cells = [
@@ -239,6 +260,7 @@ def build() -> nbformat.NotebookNode:
         new_markdown_cell(DROPPED_MD), new_code_cell(DROPPED), new_markdown_cell(TAGS_MD),
         new_code_cell(TAGS), new_markdown_cell(DIALOGUES_MD), new_code_cell(DIALOGUES),
         new_markdown_cell(BASELINES_MD), new_code_cell(BASELINES), new_code_cell(PLOT),
+        new_markdown_cell(VARIANTS_MD), new_code_cell(VARIANTS),
     ]
     for i, cell in enumerate(cells):
         cell["id"] = f"tour-{i:02d}"  # stable ids: regenerating gives an identical file

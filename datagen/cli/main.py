@@ -19,6 +19,7 @@ from datagen.cli import (
     export,
     graph,
     importer,
+    predict,
     split,
     synthesize,
     tags,
@@ -31,7 +32,7 @@ app = typer.Typer(
         "Build SafeRec: conversational movie-recommendation data where each user has a "
         "personal safety sensitivity shown only implicitly.\n\n"
         "Typical flow: taxonomy validate -> tags build -> synthesize -> annotate push/pull "
-        "-> split -> export hf -> baseline / evaluate."
+        "-> split -> export hf -> predict / baseline -> evaluate (or benchmark)."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -48,6 +49,8 @@ app.add_typer(annotate.app, name="annotate")
 app.command("evaluate")(evaluate.evaluate)
 app.add_typer(importer.app, name="import")
 app.command("baseline")(baseline.baseline)
+app.command("predict")(predict.predict)
+app.command("benchmark")(predict.benchmark)
 
 
 @app.callback()

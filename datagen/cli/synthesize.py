@@ -115,8 +115,9 @@ def synthesize(
         None, min=0.0, max=1.0, help="Override the weight of 0 traits (controls)."),
     variants: str = typer.Option(
         "implicit", help="Context variants per user with traits, sharing pair_id, profile and "
-        "ground truth: implicit (cue woven in), explicit (stated plainly), absent (no cue). "
-        "Controls always get one implicit sample."),
+        "ground truth: implicit (cue woven in), explicit (stated plainly), absent (no cue), "
+        "acquisition (the assistant asks about sensitivities first: training data for "
+        "asking). Controls get one implicit sample (and an acquisition one when asked for)."),
     pairs: bool = typer.Option(False, "--pairs", hidden=True,
                                help="Old name of --variants implicit,absent."),
     backend: str = typer.Option("offline", help="offline | openai | anthropic."),

@@ -23,9 +23,14 @@ from datagen.evaluate.truth import BenchmarkSplit
 __all__ = [
     "BASELINES",
     "BaselineName",
+    "Ranker",
+    "display_titles",
     "graph_baseline",
+    "graph_ranker",
     "graph_safe_baseline",
+    "graph_safe_ranker",
     "popularity_baseline",
+    "popularity_ranker",
 ]
 
 
@@ -48,7 +53,12 @@ class _Tags(Protocol):
     def status(self, item_id: str, trait_id: str) -> object: ...
 
 
-def _display(catalogue: _Catalogue, item_ids: Sequence[str]) -> tuple[str, ...]:
+#: one user's ranking: (liked item ids, trait ids) -> recommended item ids, best first
+Ranker = Callable[[Sequence[str], Sequence[str]], list[str]]
+
+
+def display_titles(catalogue: _Catalogue, item_ids: Sequence[str]) -> tuple[str, ...]:
+    """``"Title (Year)"`` of each known item, in order (unknown ids are skipped)."""
     out = []
     for item_id in item_ids:
         item = catalogue.get(item_id)
@@ -57,13 +67,11 @@ def _display(catalogue: _Catalogue, item_ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _records(
-    split: BenchmarkSplit, catalogue: _Catalogue, rank: Callable[[int], list[str]]
-) -> list[PredictionRecord]:
+def _records(split: BenchmarkSplit, catalogue: _Catalogue, rank: Ranker) -> list[PredictionRecord]:
     return [
         PredictionRecord(
             sample_id=sid,
-            titles=_display(catalogue, rank(i)),
+            titles=display_titles(catalogue, rank(split.liked[i], split.traits[i])),
             split=split.split,
             taxonomy_version=split.taxonomy_version,
         )
@@ -71,15 +79,13 @@ def _records(
     ]
 
 
-def popularity_baseline(
-    split: BenchmarkSplit, catalogue: _Catalogue, k: int = 20
-) -> list[PredictionRecord]:
+def popularity_ranker(catalogue: _Catalogue, k: int = 20) -> Ranker:
     """The ``k`` most popular catalogue items not already liked (ties broken by item id)."""
     ranked = [it.item_id for it in sorted(catalogue.items, key=lambda it: (-it.popularity,
                                                                           it.item_id))]
 
-    def rank(i: int) -> list[str]:
-        liked = set(split.liked[i])
+    def rank(liked_ids: Sequence[str], traits: Sequence[str]) -> list[str]:
+        liked = set(liked_ids)
         out: list[str] = []
         for item_id in ranked:
             if item_id not in liked:
@@ -88,19 +94,17 @@ def popularity_baseline(
                     break
         return out
 
-    return _records(split, catalogue, rank)
+    return rank
 
 
-def graph_baseline(
-    split: BenchmarkSplit, catalogue: _Catalogue, graph: object, k: int = 20
-) -> list[PredictionRecord]:
+def graph_ranker(graph: object, k: int = 20) -> Ranker:
     """The ``k`` items most related to the liked films in the graph, safety ignored."""
     from datagen.graph import related_items
 
-    def rank(i: int) -> list[str]:
-        return [item_id for item_id, _ in related_items(graph, split.liked[i], k=k)]
+    def rank(liked_ids: Sequence[str], traits: Sequence[str]) -> list[str]:
+        return [item_id for item_id, _ in related_items(graph, list(liked_ids), k=k)]
 
-    return _records(split, catalogue, rank)
+    return rank
 
 
 def _status(tags: _Tags, item_id: str, trait: str) -> str:
@@ -108,17 +112,9 @@ def _status(tags: _Tags, item_id: str, trait: str) -> str:
     return str(getattr(status, "value", status))
 
 
-def graph_safe_baseline(
-    split: BenchmarkSplit,
-    catalogue: _Catalogue,
-    graph: object,
-    tags: _Tags,
-    k: int = 20,
-    *,
-    unknown_policy: str = "exclude",
-    pool: int = 200,
-) -> list[PredictionRecord]:
-    """Like :func:`graph_baseline`, with items unsafe for the user's traits filtered out.
+def graph_safe_ranker(graph: object, tags: _Tags, k: int = 20, *,
+                      unknown_policy: str = "exclude", pool: int = 200) -> Ranker:
+    """:func:`graph_ranker` with items unsafe for the user's traits filtered out.
 
     The candidate pool grows (doubling from ``pool``) until ``k`` items survive the filter or
     the graph has no more related items.
@@ -128,11 +124,10 @@ def graph_safe_baseline(
     if unknown_policy not in ("exclude", "allow", "penalize"):
         raise ValueError(f"unknown policy {unknown_policy!r}")
 
-    def rank(i: int) -> list[str]:
-        traits = split.traits[i]
+    def rank(liked_ids: Sequence[str], traits: Sequence[str]) -> list[str]:
         size = max(pool, k)
         while True:
-            ranked = [x for x, _ in related_items(graph, split.liked[i], k=size)]
+            ranked = [x for x, _ in related_items(graph, list(liked_ids), k=size)]
             safe: list[str] = []
             unknown: list[str] = []
             for item_id in ranked:
@@ -149,4 +144,33 @@ def graph_safe_baseline(
                 return safe[:k]
             size *= 2
 
-    return _records(split, catalogue, rank)
+    return rank
+
+
+def popularity_baseline(
+    split: BenchmarkSplit, catalogue: _Catalogue, k: int = 20
+) -> list[PredictionRecord]:
+    """The ``k`` most popular catalogue items not already liked (ties broken by item id)."""
+    return _records(split, catalogue, popularity_ranker(catalogue, k))
+
+
+def graph_baseline(
+    split: BenchmarkSplit, catalogue: _Catalogue, graph: object, k: int = 20
+) -> list[PredictionRecord]:
+    """The ``k`` items most related to the liked films in the graph, safety ignored."""
+    return _records(split, catalogue, graph_ranker(graph, k))
+
+
+def graph_safe_baseline(
+    split: BenchmarkSplit,
+    catalogue: _Catalogue,
+    graph: object,
+    tags: _Tags,
+    k: int = 20,
+    *,
+    unknown_policy: str = "exclude",
+    pool: int = 200,
+) -> list[PredictionRecord]:
+    """Like :func:`graph_baseline`, with items unsafe for the user's traits filtered out."""
+    return _records(split, catalogue, graph_safe_ranker(graph, tags, k,
+                                                        unknown_policy=unknown_policy, pool=pool))

@@ -11,6 +11,7 @@ __all__ = [
     "MetricValue",
     "ModelCounts",
     "ModelReport",
+    "VariantDifference",
 ]
 
 
@@ -40,6 +41,7 @@ class ModelCounts(_Rec):
     parse_failures: int  # non-empty text from which no title could be parsed
     titles_parsed: int
     titles_resolved: int
+    errors: int = 0  # records of calls that failed after their retries (scored as empty)
 
     @property
     def titles_hallucinated(self) -> int:
@@ -56,6 +58,15 @@ class CompatReport(_Rec):
     by_trait: dict[str, GroupReport] = Field(default_factory=dict)
 
 
+class VariantDifference(_Rec):
+    """Metric of variant ``minuend`` minus variant ``subtrahend``, paired by ``pair_id``."""
+
+    minuend: str
+    subtrahend: str
+    n_pairs: int  # pairs holding a sample of both variants
+    metrics: dict[str, MetricValue]  # mean paired difference; interval from resampled pairs
+
+
 class ModelReport(_Rec):
     name: str
     file: str
@@ -65,6 +76,9 @@ class ModelReport(_Rec):
     by_trait: dict[str, GroupReport] = Field(default_factory=dict)
     #: the same answers under a reference's definitions; keys carry the profile prefix
     compat: CompatReport | None = None
+    #: every metric per context variant (splits with a variant column)
+    by_variant: dict[str, GroupReport] = Field(default_factory=dict)
+    variant_differences: list[VariantDifference] = Field(default_factory=list)
 
 
 class EvaluationReport(_Rec):

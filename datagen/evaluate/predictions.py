@@ -10,6 +10,8 @@ sample::
 :func:`datagen.catalogue.parse.extract_titles`); ``titles`` is an already parsed, ranked list.
 ``split`` and ``taxonomy_version`` are optional; when present they must match the split being
 evaluated, so a file made for another split or taxonomy cannot be scored by mistake.
+Records written by ``datagen predict`` also carry their provenance and, for interactive runs,
+the acquisition trace (:mod:`datagen.evaluate.prediction_meta`).
 Every problem is an :class:`~datagen.errors.InputError` naming the file, line and field.
 """
 
@@ -20,7 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from datagen.errors import InputError
+from datagen.evaluate.prediction_meta import META_FIELDS, PredictionMeta
 from datagen.jsonl import iter_jsonl_objects
 from datagen.parquet_io import atomic_write_bytes
 
@@ -33,7 +38,7 @@ __all__ = [
 ]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
-_KNOWN_FIELDS = {"sample_id", "text", "titles", "split", "taxonomy_version"}
+_KNOWN_FIELDS = {"sample_id", "text", "titles", "split", "taxonomy_version", *META_FIELDS}
 _SHOW_IDS = 5
 
 
@@ -46,6 +51,8 @@ class PredictionRecord:
     titles: tuple[str, ...] | None = None
     split: str | None = None
     taxonomy_version: str | None = None
+    #: how the answer was made (``datagen predict``); None for hand-written records
+    meta: PredictionMeta | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"sample_id": self.sample_id}
@@ -57,6 +64,8 @@ class PredictionRecord:
             out["split"] = self.split
         if self.taxonomy_version is not None:
             out["taxonomy_version"] = self.taxonomy_version
+        if self.meta is not None:
+            out.update(self.meta.model_dump(mode="json", exclude_none=True))
         return out
 
 
@@ -90,7 +99,7 @@ def _record(row: object, path: Path, where: int | str) -> PredictionRecord:
     if extra:
         raise InputError(
             f"unknown field(s) {', '.join(extra)}; expected sample_id, text or titles, "
-            "optional split, taxonomy_version",
+            "optional split, taxonomy_version and the provenance fields of `datagen predict`",
             file=path, record=where, field=extra[0],
         )
     sample_id = row.get("sample_id")
@@ -115,7 +124,20 @@ def _record(row: object, path: Path, where: int | str) -> PredictionRecord:
         titles=titles,
         split=_opt_str(row, "split", path, where),
         taxonomy_version=_opt_str(row, "taxonomy_version", path, where),
+        meta=_meta(row, path, where),
     )
+
+
+def _meta(row: dict, path: Path, where: int | str) -> PredictionMeta | None:
+    fields = {k: v for k, v in row.items() if k in META_FIELDS}
+    if not fields:
+        return None
+    try:
+        return PredictionMeta.model_validate(fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        raise InputError(err["msg"], file=path, record=where, field=field) from None
 
 
 def _parquet_rows(path: Path) -> Iterable[tuple[str, object]]:

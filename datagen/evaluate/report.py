@@ -1,7 +1,9 @@
 """Write an evaluation as ``metrics.json``, a markdown comparison and a PNG plot.
 
 The JSON is the full :class:`~datagen.evaluate.models.EvaluationReport`; the markdown holds
-the side-by-side table of the headline metrics plus a per-trait table of NDCG and SVR; the
+the side-by-side table of the headline metrics, a per-trait table of NDCG and SVR and, for
+splits with context variants, each model's metrics per variant with the paired differences
+between variants; the
 plot puts each model at (SVR@K, NDCG@K) with its bootstrap intervals, so the safety /
 relevance trade-off is visible at a glance (lower-right is unsafe, upper-left is the goal).
 """
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from datagen.evaluate.acquisition_metrics import ACQUISITION_METRICS
 from datagen.evaluate.metrics import metric_names
-from datagen.evaluate.models import EvaluationReport, MetricValue
+from datagen.evaluate.models import EvaluationReport, MetricValue, ModelReport
 from datagen.parquet_io import atomic_write_bytes
 
 __all__ = [
@@ -20,13 +23,53 @@ __all__ = [
     "headline_metrics",
     "plot_tradeoff",
     "to_markdown",
+    "variant_columns",
+    "variant_metrics",
     "write_report",
 ]
 
 
 def headline_metrics(report: EvaluationReport) -> list[str]:
     """Metric keys shown in tables: every metric at every K, then the match rates."""
-    return metric_names(report.ks)
+    return [*metric_names(report.ks), *_acquisition_keys(report)]
+
+
+def _acquisition_keys(report: EvaluationReport) -> list[str]:
+    return [k for k in ACQUISITION_METRICS if any(k in m.overall.metrics for m in report.models)]
+
+
+def variant_metrics(report: EvaluationReport) -> list[str]:
+    """The metrics of per-variant tables: each one at the focus K, then acquisition's."""
+    k = _focus_k(report)
+    return [f"{m}@{k}" for m in ("recall", "ndcg", "hit", "svr", "sdcg", "unknown")] + \
+        _acquisition_keys(report)
+
+
+def variant_columns(model: ModelReport) -> list[tuple[str, dict[str, MetricValue]]]:
+    """``(header, metrics)`` of a model's per-variant table: each variant, then each paired
+    difference (``explicit - implicit (n pairs)``)."""
+    cols = [(f"{v} ({g.n_samples})", g.metrics) for v, g in model.by_variant.items()]
+    cols += [(f"{d.minuend} - {d.subtrahend} ({d.n_pairs} pairs)", d.metrics)
+             for d in model.variant_differences]
+    return cols
+
+
+def _variant_tables(report: EvaluationReport) -> list[str]:
+    out: list[str] = []
+    for m in report.models:
+        if not m.by_variant:
+            continue
+        cols = variant_columns(m)
+        rows = [[key] + [format_value(metrics.get(key)) for _, metrics in cols]
+                for key in variant_metrics(report)]
+        out += ["", f"### {m.name}", ""]
+        out += _table(["metric", *[h for h, _ in cols]], rows)
+    if out:
+        out = ["", "## Per context variant", "",
+               "Each metric per variant; a difference is the mean over pairs (same user, "
+               "traits and ground truth) of variant A minus variant B, with an interval from "
+               "resampled pairs.", *out]
+    return out
 
 
 def format_value(mv: MetricValue | None, *, ci: bool = True, ci_digits: int = 3) -> str:
@@ -65,8 +108,8 @@ def to_markdown(report: EvaluationReport) -> str:
             for key in headline_metrics(report)]
     out += _table(["metric", *[m.name for m in models]], rows)
     out += ["", "## Coverage", ""]
-    count_keys = ["with_prediction", "missing", "empty", "parse_failures", "titles_parsed",
-                  "titles_resolved"]
+    count_keys = ["with_prediction", "missing", "errors", "empty", "parse_failures",
+                  "titles_parsed", "titles_resolved"]
     rows = [[k] + [str(getattr(m.counts, k)) for m in models] for k in count_keys]
     out += _table(["count", *[m.name for m in models]], rows)
     k = _focus_k(report)
@@ -89,6 +132,7 @@ def to_markdown(report: EvaluationReport) -> str:
         rows.append(row)
     out += _table(["trait", "samples", *[m.name for m in models]], rows)
     out += _compat_markdown(report)
+    out += _variant_tables(report)
     return "\n".join(out) + "\n"
 
 
@@ -150,11 +194,16 @@ def plot_tradeoff(report: EvaluationReport, path: str | Path, k: int | None = No
 
 
 def write_report(report: EvaluationReport, out_dir: str | Path) -> dict[str, Path]:
-    """Write ``metrics.json``, ``metrics.md`` and ``metrics.png`` into ``out_dir``."""
+    """Write ``metrics.json``, ``metrics.md`` and ``metrics.png`` into ``out_dir`` (and
+    ``metrics_variants.png`` when the split has context variants)."""
     out = Path(out_dir)
     paths = {
         "json": atomic_write_bytes(report.model_dump_json(indent=2).encode(), out / "metrics.json"),
         "markdown": atomic_write_bytes(to_markdown(report).encode(), out / "metrics.md"),
         "plot": plot_tradeoff(report, out / "metrics.png"),
     }
+    if any(m.by_variant for m in report.models):
+        from datagen.evaluate.variant_plot import plot_variant_tradeoff
+
+        paths["variant plot"] = plot_variant_tradeoff(report, out / "metrics_variants.png")
     return paths

@@ -22,6 +22,7 @@ __all__ = [
     "load_catalogue",
     "load_graph_for",
     "load_tag_index",
+    "run_input_path",
 ]
 
 DEFAULT_TAGS_PATH = Path("artifacts") / "item_tags.parquet"
@@ -49,6 +50,11 @@ def _run_path(run_dir: str | Path | None, key: str) -> tuple[Path | None, bool]:
         return Path(value), False
     source = str((manifest.get("sources") or {}).get(key, ""))
     return None, source.startswith(_IN_MEMORY)
+
+
+def run_input_path(run_dir: str | Path | None, key: str) -> Path | None:
+    """The file the run's manifest says it used for ``key`` (``taxonomy``, ``tags``...)."""
+    return _run_path(run_dir, key)[0]
 
 
 def load_catalogue(path: str | Path | None = None, run_dir: str | Path | None = None) -> Any:

@@ -14,6 +14,11 @@ from typing import Any
 import numpy as np
 
 from datagen.evaluate import compat as compat_defs
+from datagen.evaluate.acquisition_metrics import (
+    ACQUISITION_METRICS,
+    acquisition_columns,
+    has_acquisition,
+)
 from datagen.evaluate.bootstrap import DEFAULT_RESAMPLES, bootstrap_groups
 from datagen.evaluate.metrics import (
     TruthArrays,
@@ -33,6 +38,7 @@ from datagen.evaluate.models import (
 from datagen.evaluate.parsing import CachedResolver, ItemVocab, ParsedPredictions, parse_predictions
 from datagen.evaluate.predictions import PredictionSet, check_predictions
 from datagen.evaluate.truth import BenchmarkSplit
+from datagen.evaluate.variants import paired_differences, variant_masks
 
 __all__ = ["DEFAULT_KS", "evaluate_predictions"]
 
@@ -75,13 +81,23 @@ def _groups(
     return out
 
 
-def _counts(parsed: ParsedPredictions) -> ModelCounts:
+def _errors(pset: PredictionSet, split: BenchmarkSplit) -> np.ndarray:
+    """Samples whose record is a call that failed after its retries (``datagen predict``)."""
+    def failed(sid: str) -> bool:
+        rec = pset.records.get(sid)
+        return rec is not None and rec.meta is not None and rec.meta.error is not None
+
+    return np.fromiter((failed(s) for s in split.sample_ids), dtype=bool, count=len(split))
+
+
+def _counts(parsed: ParsedPredictions, errors: np.ndarray) -> ModelCounts:
     has = parsed.has_prediction
     return ModelCounts(
         samples=int(has.size),
         with_prediction=int(has.sum()),
         missing=int((~has).sum()),
-        empty=int((has & (parsed.n_parsed == 0) & ~parsed.parse_failed).sum()),
+        errors=int(errors.sum()),
+        empty=int((has & (parsed.n_parsed == 0) & ~parsed.parse_failed & ~errors).sum()),
         parse_failures=int(parsed.parse_failed.sum()),
         titles_parsed=int(parsed.n_parsed.sum()),
         titles_resolved=int(parsed.n_resolved.sum()),
@@ -135,28 +151,40 @@ def evaluate_predictions(
                          for p in prediction_sets]
         seen = compat_defs.seen_keys(split, vocab.codes)
     status = status_matrix(tags, vocab.ids, truth.trait_ids)
-    metric_keys = metric_names(ks)
+    acquisition = any(has_acquisition(p) for p in prediction_sets)
+    metric_keys = metric_names(ks) + (list(ACQUISITION_METRICS) if acquisition else [])
     models = []
     control = truth.is_control
+    by_variant = variant_masks(split)
+    by_variant = by_variant if len(by_variant) > 1 else {}  # one variant: nothing to split
     masks = [np.ones(len(split), dtype=bool), control,
-             *(truth.trait_mask[:, j] for j in range(len(truth.trait_ids)))]
+             *(truth.trait_mask[:, j] for j in range(len(truth.trait_ids))),
+             *(m & ~control for m in by_variant.values())]  # controls: apart
+    n_traits = len(truth.trait_ids)
     stats: dict[str, Any] = {"resamples": resamples, "seed": seed, "confidence": confidence}
     for pset, pp, cp in zip(prediction_sets, parsed, compat_parsed, strict=True):
         per_sample = sample_metrics(pp, truth, status, ks)
+        if acquisition:
+            per_sample.update(acquisition_columns(pset, split))
         matrix = np.column_stack([per_sample[k] for k in metric_keys])
-        overall, ctrl, *traits = _groups(matrix, metric_keys, masks, **stats)
+        overall, ctrl, *rest = _groups(matrix, metric_keys, masks, **stats)
         extra = None
         if cp is not None and compat is not None and seen is not None:
-            extra = _compat_report(compat, cp, truth, status, ks, seen, masks, stats)
+            extra = _compat_report(compat, cp, truth, status, ks, seen, masks[:2 + n_traits],
+                                   stats)
         models.append(
             ModelReport(
                 name=pset.name,
                 file=str(pset.path),
-                counts=_counts(pp),
+                counts=_counts(pp, _errors(pset, split)),
                 overall=overall,
                 control=ctrl if control.any() else None,
-                by_trait=dict(zip(truth.trait_ids, traits, strict=True)),
+                by_trait=dict(zip(truth.trait_ids, rest[:n_traits], strict=True)),
                 compat=extra,
+                by_variant=dict(zip(by_variant, rest[n_traits:], strict=True)),
+                variant_differences=paired_differences(
+                    matrix, metric_keys, split, resamples=resamples, seed=seed,
+                    confidence=confidence) if by_variant else [],
             )
         )
     return EvaluationReport(

@@ -1,23 +1,27 @@
 """The benchmark side of an evaluation: a split's samples reduced to what scoring needs.
 
-Only five columns of :data:`~datagen.records.sample.SAMPLE_SCHEMA` matter for scoring (ids,
-taxonomy version, traits, liked items, ground truth), so a split is read column-wise with
-pyarrow instead of validating 100,000 full :class:`~datagen.records.sample.Sample` objects.
+Only a few columns of :data:`~datagen.records.sample.SAMPLE_SCHEMA` matter for scoring (ids,
+taxonomy version, traits, liked items, ground truth, and the context variant with its pair id
+for per-variant tables), so a split is read column-wise with pyarrow instead of validating
+100,000 full :class:`~datagen.records.sample.Sample` objects.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
 from datagen.errors import InputError
 
-__all__ = ["SPLITS", "BenchmarkSplit", "load_split", "split_from_table", "split_path"]
+__all__ = ["SPLITS", "BenchmarkSplit", "existing_split_path", "load_split", "split_from_table",
+           "split_path"]
 
 SPLITS = ("train", "validation", "test")
 _COLUMNS = ("sample_id", "taxonomy_version", "traits", "liked_items", "ground_truth")
+#: read when present (splits written before context variants have neither)
+_OPTIONAL = ("variant", "pair_id")
 
 
 @dataclass
@@ -31,6 +35,10 @@ class BenchmarkSplit:
     ground_truth: list[list[str]]
     taxonomy_version: str | None
     path: Path | None = None
+    #: context variant of each sample ("implicit" / "explicit" / "absent" ...), "" if unknown
+    variants: list[str] = field(default_factory=list)
+    #: pair id of each sample (variants of one user share it), None for unpaired samples
+    pair_ids: list[str | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.sample_ids)
@@ -66,6 +74,11 @@ def split_from_table(table: pa.Table, split: str, path: Path | None = None) -> B
             raise InputError(f"duplicate sample id {sid!r}", file=path, record=f"row {i}",
                              field="sample_id")
         seen.add(sid)
+    n = table.num_rows
+    variants = (table.column("variant").to_pylist() if "variant" in table.column_names
+                else [None] * n)
+    pair_ids = (table.column("pair_id").to_pylist() if "pair_id" in table.column_names
+                else [None] * n)
     versions = {v for v in table.column("taxonomy_version").to_pylist() if v}
     if len(versions) > 1:
         raise InputError(f"split mixes taxonomy versions {sorted(versions)}", file=path,
@@ -78,21 +91,31 @@ def split_from_table(table: pa.Table, split: str, path: Path | None = None) -> B
         ground_truth=[_ids(r) for r in table.column("ground_truth").to_pylist()],
         taxonomy_version=next(iter(versions), None),
         path=path,
+        variants=[v or "" for v in variants],
+        pair_ids=[p or None for p in pair_ids],
     )
 
 
-def load_split(run_dir: str | Path, split: str) -> BenchmarkSplit:
-    """Read ``<run_dir>/splits/<split>.parquet`` (written by ``datagen split``)."""
-    import pyarrow.parquet as pq
-
+def existing_split_path(run_dir: str | Path, split: str) -> Path:
+    """:func:`split_path` of a known split name whose file exists (else InputError)."""
     if split not in SPLITS:
         raise InputError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}",
                          field="split")
     path = split_path(run_dir, split)
     if not path.is_file():
         raise InputError("split file not found; run `datagen split` first", file=path)
+    return path
+
+
+def load_split(run_dir: str | Path, split: str) -> BenchmarkSplit:
+    """Read ``<run_dir>/splits/<split>.parquet`` (written by ``datagen split``)."""
+    import pyarrow.parquet as pq
+
+    path = existing_split_path(run_dir, split)
     try:
-        table = pq.read_table(path, columns=list(_COLUMNS))
+        present = set(pq.read_schema(path).names)
+        columns = [*_COLUMNS, *(c for c in _OPTIONAL if c in present)]
+        table = pq.read_table(path, columns=columns)
     except (pa.ArrowInvalid, OSError, KeyError) as exc:
         raise InputError(f"not a readable split file ({exc})", file=path) from exc
     return split_from_table(table, split, path)

@@ -35,7 +35,9 @@ __all__ = [
 
 #: plan-level context variants: ``implicit`` (the cue woven into the user's turns; what every
 #: control gets), ``explicit`` (the user states the sensitivity plainly), ``absent`` (no cue)
-VARIANTS = ("implicit", "explicit", "absent")
+#: ``acquisition``: the assistant asks about sensitivities before recommending and the user
+#: answers (training data for RAISE-style asking; flagged by its variant)
+VARIANTS = ("implicit", "explicit", "absent", "acquisition")
 
 
 class _Rec(BaseModel):

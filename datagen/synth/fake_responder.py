@@ -21,6 +21,9 @@ __all__ = ["respond"]
 
 _CUE = re.compile(r'trait_id "(\w+)".*?cue idea:\s*"(.*?)"; put it in user turn number (\d+)',
                   re.DOTALL)
+#: dialogue-v3 explicit / acquisition items: a plain statement for a given user turn
+_PLAIN = re.compile(r'trait_id "(\w+)"[^\n]*\n?[^\n]*?stated plainly in user turn\s+number (\d+)'
+                    r'.*?e\.g\. "(.*?)"\n', re.DOTALL)
 _TURNS = re.compile(r"Write exactly (\d+) user turns")
 _LIKED = re.compile(r"^Liked films: (.*)$", re.MULTILINE)
 _USER_TURNS = re.compile(r"The user's turns:\n(.*)\n\nWhich of these", re.DOTALL)
@@ -54,7 +57,8 @@ def _dialogue(prompt: str) -> dict[str, Any]:
              for i in range(1, n - 1)]
     user.append("What would you recommend?")
     cues = []
-    for trait_id, idea, turn in _CUE.findall(prompt):
+    plain = [(t, said, turn) for t, turn, said in _PLAIN.findall(prompt + "\n")]
+    for trait_id, idea, turn in [*_CUE.findall(prompt), *plain]:
         k = min(int(turn) - 1, n - 1)
         sentence = idea.strip().rstrip(".") + "."
         user[k] = f"{user[k]} {sentence[0].upper()}{sentence[1:]}"

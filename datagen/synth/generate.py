@@ -15,6 +15,7 @@ from typing import Protocol
 from datagen.errors import BackendError
 from datagen.llm.types import ChatBackend, ChatRequest, ChatResult, Message, ResponseSchema
 from datagen.records.sample import Generation
+from datagen.synth.explicit import ExplicitCues
 from datagen.synth.offline import COMPOSER_MODEL, OfflineJudge, compose_dialogue
 from datagen.synth.plan import PlanEntry
 from datagen.synth.tasks import (
@@ -70,11 +71,12 @@ class OfflineGenerator:
     model = COMPOSER_MODEL
     is_llm = False
 
-    def __init__(self, leaks: LeakMatcher) -> None:
+    def __init__(self, leaks: LeakMatcher, explicit: ExplicitCues | None = None) -> None:
         self._leaks = leaks
+        self._explicit = explicit  # the taxonomy's plain statements (explicit variants)
 
     async def generate(self, entry: PlanEntry) -> GenOutcome:
-        draft = compose_dialogue(entry, self._leaks)
+        draft = compose_dialogue(entry, self._leaks, self._explicit)
         gen = Generation(backend=self.backend, model=self.model, is_llm=False,
                          prompt_version=COMPOSER_MODEL, temperature=0.0, seed=entry.rng_seed)
         return GenOutcome(generation=gen, draft=draft)
@@ -86,8 +88,10 @@ class LLMGenerator:
     is_llm = True
 
     def __init__(self, backend: ChatBackend, *, prompt_version: str = "dialogue-v2",
-                 temperature: float = 0.8, max_tokens: int = 1024) -> None:
+                 temperature: float = 0.8, max_tokens: int = 1024,
+                 explicit: ExplicitCues | None = None) -> None:
         self._backend = backend
+        self._explicit = explicit  # the taxonomy's plain statements (explicit variants)
         self.backend = backend.name
         self.model = backend.model
         self.prompt_version = prompt_version
@@ -98,7 +102,7 @@ class LLMGenerator:
 
     def request_parts(self, entry: PlanEntry) -> tuple[tuple[Message, ...], ResponseSchema | None]:
         """The prompt and the answer schema of ``entry`` (pure: may run in another process)."""
-        return build_dialogue_messages(entry, self.prompt_version), \
+        return build_dialogue_messages(entry, self.prompt_version, self._explicit), \
             dialogue_schema(entry, self.prompt_version)
 
     def prime(self, sample_id: str,

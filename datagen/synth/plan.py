@@ -226,7 +226,10 @@ def make_plan(
         else:
             n_turns = cue_rng.choice((3, 3, 4, 4, 5))
         cues = _plan_cues(traits, taxonomy, n_turns, cue_rng)
-        mine = variants if traits else ("implicit",)
+        # a control has nothing to state or hide: one implicit sample, plus an acquisition
+        # dialogue when asked for (the assistant asks; the user has no sensitivity to give)
+        mine = variants if traits else \
+            ("implicit", *(v for v in variants if v == "acquisition"))
         pair_id = "p-" + _digest("pair", seed, index)[:16] if len(mine) > 1 else None
         base = PlanEntry(
             index=index, sample_id="", pair_id=pair_id, traits=traits, n_user_turns=n_turns,

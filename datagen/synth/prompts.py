@@ -19,7 +19,7 @@ import yaml
 from datagen.errors import ConfigError
 from datagen.llm.types import Message
 
-__all__ = ["PromptTemplate", "load_blocks", "load_prompt"]
+__all__ = ["PromptTemplate", "load_blocks", "load_prompt", "parse_prompt"]
 
 _SECTIONS = ("=== system ===", "=== user ===")
 
@@ -38,17 +38,16 @@ class PromptTemplate:
         )
 
 
-def _read(name: str) -> str:
-    path = resources.files("datagen.synth").joinpath(f"prompts/{name}")
+def _read(name: str, package: str = "datagen.synth") -> str:
+    path = resources.files(package).joinpath(f"prompts/{name}")
     if not path.is_file():
-        raise ConfigError(f"unknown prompt template {name!r} (no datagen/synth/prompts/{name})")
+        folder = package.replace(".", "/")
+        raise ConfigError(f"unknown prompt template {name!r} (no {folder}/prompts/{name})")
     return path.read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=16)
-def load_prompt(version: str) -> PromptTemplate:
-    """The template ``prompts/<version>.txt``."""
-    text = _read(f"{version}.txt")
+def parse_prompt(text: str, version: str) -> PromptTemplate:
+    """A template from the text of a prompt file (``version`` names it in records)."""
     if not all(marker in text for marker in _SECTIONS):
         raise ConfigError(f"prompt {version}: needs '=== system ===' and '=== user ===' sections")
     system = text.split(_SECTIONS[0], 1)[1].split(_SECTIONS[1], 1)[0]
@@ -57,7 +56,13 @@ def load_prompt(version: str) -> PromptTemplate:
 
 
 @lru_cache(maxsize=16)
-def load_blocks(version: str) -> dict[str, Template]:
-    """Snippets ``prompts/<version>.blocks.yaml`` as templates, by name."""
-    data = yaml.safe_load(_read(f"{version}.blocks.yaml"))
+def load_prompt(version: str, package: str = "datagen.synth") -> PromptTemplate:
+    """The template ``prompts/<version>.txt`` of ``package`` (package data)."""
+    return parse_prompt(_read(f"{version}.txt", package), version)
+
+
+@lru_cache(maxsize=16)
+def load_blocks(version: str, package: str = "datagen.synth") -> dict[str, Template]:
+    """Snippets ``prompts/<version>.blocks.yaml`` of ``package`` as templates, by name."""
+    data = yaml.safe_load(_read(f"{version}.blocks.yaml", package))
     return {str(k): Template(str(v)) for k, v in data.items()}

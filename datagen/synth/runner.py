@@ -25,12 +25,14 @@ from typing import Any, Literal
 
 from datagen.errors import ConfigError, RunAbortedError
 from datagen.synth.config import BackendName, SynthConfig
+from datagen.synth.explicit import explicit_cue_bank
 from datagen.synth.generate import (
     LLMGenerator,
     LLMJudge,
     OfflineGenerator,
     OfflineJudgeAdapter,
 )
+from datagen.synth.offline import JUDGE_MODEL
 from datagen.synth.pipeline import (
     Outcome,
     Prepared,
@@ -111,11 +113,13 @@ def _chats(config: SynthConfig, meter: Any) -> _Chats:
 
 
 def _build(config: SynthConfig, res: Resources, chats: _Chats) -> tuple[Any, Any]:
+    explicit = explicit_cue_bank(res.taxonomy)  # plain statements: explicit variants
     if chats.generator is None:
-        generator: Any = OfflineGenerator(res.leaks)
+        generator: Any = OfflineGenerator(res.leaks, explicit)
     else:
         generator = LLMGenerator(chats.generator, prompt_version=config.prompt_version,
-                                 temperature=config.temperature, max_tokens=config.max_tokens)
+                                 temperature=config.temperature, max_tokens=config.max_tokens,
+                                 explicit=explicit)
     if chats.judge is None:
         judge: Any = OfflineJudgeAdapter(res.taxonomy)
     else:
@@ -128,7 +132,7 @@ def _labels(config: SynthConfig, generator: Any) -> dict[str, Any]:
     return {
         "backend": generator.backend, "model": generator.model, "is_llm": generator.is_llm,
         "judge_backend": config.judge_backend.value,
-        "judge_model": "offline-judge-v1" if offline_judge
+        "judge_model": JUDGE_MODEL if offline_judge
         else (config.judge_model or config.model),
         "judge_is_llm": not offline_judge,
     }

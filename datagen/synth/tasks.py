@@ -22,9 +22,11 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from datagen.errors import ConfigError
 from datagen.llm.structured import strict_object
 from datagen.llm.types import Message, ResponseSchema
 from datagen.records.sample import Cue, Turn
+from datagen.synth.explicit import ExplicitCues, explicit_statement
 from datagen.synth.plan import PlanEntry
 from datagen.synth.prompts import load_blocks, load_prompt
 from datagen.taxonomy.models import Taxonomy
@@ -69,7 +71,7 @@ class _LLMDialogue(BaseModel):
 
 
 #: prompt versions whose answers have a JSON Schema (v1 predates it)
-SCHEMA_VERSIONS = frozenset({"dialogue-v2"})
+SCHEMA_VERSIONS = frozenset({"dialogue-v2", "dialogue-v3"})
 #: turn texts that are a copied placeholder, not writing
 _PLACEHOLDERS = frozenset({"...", "\u2026", "..", "text", "content", "<text>", "string"})
 
@@ -121,15 +123,30 @@ def user_text(messages: list[Turn]) -> str:
     return "\n".join(t.content for t in messages if t.role == "user")
 
 
-def build_dialogue_messages(entry: PlanEntry, version: str = "dialogue-v2") -> tuple[Message, ...]:
-    """The prompt for one plan entry (cue instructions, liked films, optional seed turns)."""
+def build_dialogue_messages(entry: PlanEntry, version: str = "dialogue-v2",
+                            explicit: ExplicitCues | None = None) -> tuple[Message, ...]:
+    """The prompt for one plan entry (cue instructions, liked films, optional seed turns).
+
+    Prompts with variant blocks (``dialogue-v3``) follow ``entry.variant``: ``explicit`` and
+    ``acquisition`` take each trait's plain statement from ``explicit`` (the taxonomy's
+    ``explicit_cues``, :func:`datagen.synth.explicit.explicit_cue_bank`).
+    """
     blocks = load_blocks(version)
+    kind = entry.variant if f"{entry.variant}_rules" in blocks else "cue"
+    if entry.variant in ("explicit", "acquisition") and kind == "cue":
+        raise ConfigError(f"prompt {version} has no instructions for the {entry.variant} "
+                          "variant: use dialogue-v3")
+    item = blocks.get(f"{entry.variant}_cue_item", blocks["cue_item"])
+    plain = kind in ("explicit", "acquisition")
     cue_lines = [
-        blocks["cue_item"].substitute(trait_id=c.trait_id, strategy=c.strategy, idea=c.idea,
-                                      user_turn=c.user_turn + 1, turn_index=2 * c.user_turn)
+        item.substitute(trait_id=c.trait_id, strategy=c.strategy, idea=c.idea,
+                        user_turn=c.user_turn + 1, turn_index=2 * c.user_turn,
+                        statement=explicit_statement(explicit or {}, c.trait_id, entry.rng_seed)
+                        if plain else "")
         for c in entry.cues
     ]
-    rules = blocks["cue_rules"] if entry.cues else blocks["no_cue_rules"]
+    rules = blocks[f"{kind}_rules"] if kind != "cue" else \
+        blocks["cue_rules"] if entry.cues else blocks["no_cue_rules"]
     seed = ""
     if entry.seed_user_turns:
         turns = "\n".join(f"  user: {t}" for t in entry.seed_user_turns)
@@ -225,7 +242,9 @@ def parse_dialogue(text: str, entry: PlanEntry) -> Draft:
         if not 0 <= got.turn < len(parsed.turns) or parsed.turns[got.turn].role != "user":
             raise TaskParseError(
                 f"cues: turn {got.turn} of {planned.trait_id!r} is not a user turn")
-        cues.append(Cue(trait_id=planned.trait_id, strategy=planned.strategy, idea=planned.idea,
+        strategy = entry.variant if entry.variant in ("explicit", "acquisition") \
+            else planned.strategy
+        cues.append(Cue(trait_id=planned.trait_id, strategy=strategy, idea=planned.idea,
                         turn_index=got.turn, text=got.text))
     return Draft(messages=[Turn(role=t.role, content=t.content.strip()) for t in parsed.turns],
                  cues=cues)

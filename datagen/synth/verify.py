@@ -82,7 +82,7 @@ def verify_sample(
     text = "\n".join(t.content for t in messages if t.role == "user")
     hits = leaks.find(text)
     own = sorted({t for t, _ in hits if t in traits})
-    stated = own if variant == "explicit" else []
+    stated = own if variant in ("explicit", "acquisition") else []  # said on purpose
     own = [] if stated else own
     flags = [f"leak:{t}" for t in own] + [f"stated:{t}" for t in stated]
     flags += [f"other_trait_term:{t}" for t in sorted({t for t, _ in hits if t not in traits})]

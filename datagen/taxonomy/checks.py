@@ -32,6 +32,7 @@ def check_taxonomy(tax: Taxonomy, file: str) -> None:
         seen.add(trait.id)
         _check_trait(trait, topic_ids, file, rec)
     _check_cues(tax, file)
+    _check_explicit_cues(tax, file)
 
 
 def _check_topics(tax: Taxonomy, file: str) -> None:
@@ -115,6 +116,28 @@ def _check_cues(tax: Taxonomy, file: str) -> None:
                 whose = "" if owner == trait.id else f" of trait '{owner}'"
                 raise InputError(f"contains leak term '{term}'{whose}", file=file,
                                  record=f"trait '{trait.id}'", field=f"cues[{index}].text")
+
+
+def _check_explicit_cues(tax: Taxonomy, file: str) -> None:
+    """An explicit cue states its own trait (the leak matcher finds it) and no other trait."""
+    matcher = LeakMatcher(tax)
+    for trait in tax.traits:
+        rec = f"trait '{trait.id}'"
+        seen: set[str] = set()
+        for index, text in enumerate(trait.explicit_cues):
+            where = f"explicit_cues[{index}]"
+            key = normalize_text(text)
+            if key in seen:
+                raise InputError("explicit cue listed twice", file=file, record=rec, field=where)
+            seen.add(key)
+            owners = {owner for owner, _ in matcher.find(text)}
+            if trait.id not in owners:
+                raise InputError("states nothing explicit: it must contain one of the trait's "
+                                 "leak terms (or its name)", file=file, record=rec, field=where)
+            others = sorted(owners - {trait.id})
+            if others:
+                raise InputError(f"also states trait '{others[0]}' (contains its leak term)",
+                                 file=file, record=rec, field=where)
 
 
 def check_against_dtdd(tax: Taxonomy, topics_path: str | Path, file: str) -> None:

@@ -156,6 +156,10 @@ class Trait(_Strict):
     weak_rules_why: str | None = Field(default=None, min_length=20)
     leak_terms: list[str] = Field(min_length=1)
     cues: list[CueIdea] = Field(min_length=8)
+    #: plain first-person statements of the sensitivity, for the ``explicit`` context variant
+    #: and simulated users who are asked about it; each must contain one of the trait's own
+    #: leak terms (the one leak matcher must read it as explicit) and none of another trait's
+    explicit_cues: list[Annotated[str, Field(min_length=8)]] = Field(default_factory=list)
     reference_name: str | None = None  # the trait's name in the reference work, if any
 
 

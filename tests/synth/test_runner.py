@@ -147,7 +147,9 @@ def test_variants_share_users_and_ground_truth_exactly(tmp_path, resources):
                                    first.dropped_candidates, first.user, first.seed_id)
         by = {s.variant: s for s in group}
         assert not by["absent"].cues and by["implicit"].cues
-        assert [c.idea for c in by["implicit"].cues] == [c.idea for c in by["explicit"].cues]
+        # the same planned cues (trait, turn); the explicit one words it as a plain statement
+        assert [(c.trait_id, c.turn_index) for c in by["implicit"].cues] == \
+            [(c.trait_id, c.turn_index) for c in by["explicit"].cues]
 
 
 def _counted_tags(taxonomy, starved: str, safe: int):
