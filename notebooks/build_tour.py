@@ -213,7 +213,9 @@ BASELINES_MD = """## Reference baselines on the test split
 
 `popularity` ignores the user, `graph` follows the liked films through the attribute graph,
 `graph_safe` additionally drops films tagged unsafe (or unknown) for the user's traits: an upper
-bound for safety. Intervals are seeded bootstrap 95% intervals."""
+bound for safety. `graph_stated` applies the same filter only for the traits the user *states*
+in their own words (a keyword reader): on implicit dialogues it sees nothing to filter for.
+Intervals are seeded bootstrap 95% intervals."""
 
 BASELINES = """from datagen.catalogue.resolver import TitleResolver
 from datagen.evaluate import evaluate_predictions, load_predictions, load_split, to_markdown
@@ -221,7 +223,7 @@ from datagen.evaluate.report import plot_tradeoff
 
 test = load_split(RUN_DIR, "test")
 psets = [load_predictions(RUN_DIR / "predictions" / f"{n}.jsonl")
-         for n in ("popularity", "graph", "graph_safe")]
+         for n in ("popularity", "graph", "graph_safe", "graph_stated")]
 report = evaluate_predictions(test, psets, TitleResolver(catalogue), tags, resamples=300, seed=0)
 png = plot_tradeoff(report, RUN_DIR / "eval" / "tour_tradeoff.png")
 display(Markdown(to_markdown(report)))"""
@@ -232,24 +234,34 @@ Image(filename=str(png))"""
 
 VARIANTS_MD = """## Relevance and safety per model and context variant
 
-Every predictions file of the run (the baselines, and whatever `datagen predict` wrote: LLMs
-with the `plain` / `safety-aware` prompts, acquisition runs) at NDCG@10 against SVR@10, one
-colour per model and one marker per context variant: `explicit` (the user states the
-sensitivity), `implicit` (it shows only through a cue), `absent` (no cue, same user and ground
-truth). A run without variants shows one point per model. The table lists the paired
-differences between variants (pairs share `pair_id`; intervals from resampled pairs)."""
+The benchmark's central comparison: the same user, traits and ground truth, with the
+sensitivity stated plainly (`explicit`), shown only through an implicit cue (`implicit`), or
+not shown at all (`absent`); the three samples share `pair_id`. If the run above has no
+variants, a companion run is made with `datagen synthesize --variants implicit,explicit,absent`.
+Every predictions file of that run is plotted (the baselines, and whatever `datagen predict`
+wrote there: LLMs with the `plain` / `safety-aware` prompts, acquisition runs), NDCG@10
+against SVR@10, one colour per model and one marker per variant. Baselines that do not read
+the dialogue score the same on every variant; `graph_stated` is safe only when told. The table
+lists the paired differences (intervals from resampled pairs)."""
 
-VARIANTS = """from datagen.evaluate.variant_plot import plot_variant_tradeoff, variant_points
+VARIANTS = """from datagen.evaluate.variant_plot import plot_variant_tradeoff
 
-files = sorted((RUN_DIR / "predictions").glob("*.jsonl"))
-all_report = evaluate_predictions(test, [load_predictions(f) for f in files],
+has_variants = {v for v in test.variants if v} - {"implicit"}
+VAR_DIR = RUN_DIR if has_variants else RUN_DIR.with_name(RUN_DIR.name + "-variants")
+if not has_variants:
+    made = ensure_run(VAR_DIR, cwd=ROOT, synth_args=["--variants", "implicit,explicit,absent",
+                                                      *synth_args])
+    print("\\n".join(made) if made else f"{VAR_DIR}: complete")
+var_test = load_split(VAR_DIR, "test")
+files = sorted((VAR_DIR / "predictions").glob("*.jsonl"))
+var_report = evaluate_predictions(var_test, [load_predictions(f) for f in files],
                                   TitleResolver(catalogue), tags, resamples=300, seed=0)
-variant_png = plot_variant_tradeoff(all_report, RUN_DIR / "eval" / "tour_variants.png")
-display(Image(filename=str(variant_png)))
-rows = [{"model": m.name, "difference": f"{d.minuend} - {d.subtrahend}", "pairs": d.n_pairs,
-         "ndcg@10": d.metrics["ndcg@10"].value, "svr@10": d.metrics["svr@10"].value}
-        for m in all_report.models for d in m.variant_differences]
-variant_points(all_report) if not rows else pl.DataFrame(rows)"""
+display(Image(filename=str(plot_variant_tradeoff(var_report,
+                                                 VAR_DIR / "eval" / "tour_variants.png"))))
+pl.DataFrame([{"model": m.name, "difference": f"{d.minuend} - {d.subtrahend}",
+               "pairs": d.n_pairs, "ndcg@10": round(d.metrics["ndcg@10"].value, 3),
+               "svr@10": round(d.metrics["svr@10"].value, 3)}
+              for m in var_report.models for d in m.variant_differences])"""
 
 
 def build() -> nbformat.NotebookNode:

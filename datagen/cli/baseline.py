@@ -17,6 +17,7 @@ class _Name(StrEnum):
     popularity = "popularity"
     graph = "graph"
     graph_safe = "graph_safe"
+    graph_stated = "graph_stated"
 
 
 class _Policy(StrEnum):
@@ -27,7 +28,8 @@ class _Policy(StrEnum):
 
 def baseline(
     names: list[_Name] = typer.Argument(
-        ..., metavar="NAME...", help="One or more of: popularity, graph, graph_safe."),
+        ..., metavar="NAME...",
+        help="One or more of: popularity, graph, graph_safe, graph_stated."),
     split: str = typer.Option("test", "--split", help="Split to predict: train|validation|test."),
     run_dir: Path = typer.Option(Path("runs/default"), "--run-dir",
                                  help="Run folder holding splits/<split>.parquet."),
@@ -36,8 +38,8 @@ def baseline(
                              "\\[default: <run-dir>/predictions/<NAME>.jsonl]."),
     unknown_policy: _Policy = typer.Option(
         _Policy.exclude, "--unknown-policy",
-        help="graph_safe only: drop unknown-tag items (exclude), keep them (allow) or rank "
-        "them after the known-safe ones (penalize)."),
+        help="graph_safe / graph_stated: drop unknown-tag items (exclude), keep them (allow) "
+        "or rank them after the known-safe ones (penalize)."),
     catalogue: Path = typer.Option(None, "--catalogue", help="Catalogue Parquet \\[default: "
                                    "the run's (manifest.json), else the embedded films]."),
     tags: Path = typer.Option(None, "--tags", help="item_tags.parquet \\[default: the run's "
@@ -51,10 +53,12 @@ def baseline(
     popularity: the most popular films the user has not liked. graph: films nearest to the
     liked ones in the attribute graph, ignoring safety. graph_safe: the same, minus films
     tagged unsafe for the user's traits (and unknown ones by default): an upper bound for
-    safety. Files record the split and taxonomy version, so `datagen evaluate` refuses to
-    score them on another split.
+    safety. graph_stated: the graph_safe filter for the traits the user states in their own
+    turns (the leak matcher's reading), not the hidden ones: a keyword reader, safe on the
+    explicit variant and blind to implicit cues. Files record the split and taxonomy
+    version, so `datagen evaluate` refuses to score them on another split.
 
-    Example: datagen baseline popularity graph graph_safe --split test
+    Example: datagen baseline popularity graph graph_safe graph_stated --split test
     """
     chosen = list(dict.fromkeys(n.value for n in names))
     try:
@@ -74,10 +78,10 @@ def _run(names, split, run_dir, k, out, policy, catalogue_path, tags_path, graph
     with err_console.status("loading catalogue..."):
         cat = load_catalogue(catalogue_path, run_dir)
     g = tag_index = None
-    if set(names) & {"graph", "graph_safe"}:
+    if set(names) & {"graph", "graph_safe", "graph_stated"}:
         with err_console.status("loading the attribute graph..."):
             g, _ = load_graph_for(graph_path, cat, run_dir)
-    if "graph_safe" in names:
+    if set(names) & {"graph_safe", "graph_stated"}:
         with err_console.status("loading trigger tags..."):
             tag_index, _ = load_tag_index(tags_path, cat, run_dir)
     for name in names:
@@ -86,6 +90,14 @@ def _run(names, split, run_dir, k, out, policy, catalogue_path, tags_path, graph
                 records = bl.popularity_baseline(bench, cat, k)
             elif name == "graph":
                 records = bl.graph_baseline(bench, cat, g, k)
+            elif name == "graph_stated":
+                from datagen.evaluate.resources import load_run_matcher
+                from datagen.evaluate.truth import load_user_texts
+
+                records = bl.graph_stated_baseline(bench, cat, g, tag_index,
+                                                   load_run_matcher(run_dir),
+                                                   load_user_texts(bench), k,
+                                                   unknown_policy=policy)
             else:
                 records = bl.graph_safe_baseline(bench, cat, g, tag_index, k,
                                                  unknown_policy=policy)

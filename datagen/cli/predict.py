@@ -15,7 +15,8 @@ from datagen.errors import ConfigError, DatagenError
 __all__ = ["benchmark", "predict"]
 
 _BACKEND_HELP = ("openai (also any OpenAI-compatible server with --base-url: vLLM, Ollama, "
-                 "llama.cpp) | anthropic | baseline (--model popularity|graph|graph_safe).")
+                 "llama.cpp) | anthropic | baseline "
+                 "(--model popularity|graph|graph_safe|graph_stated).")
 
 
 def _config(**fields: Any) -> Any:
@@ -83,7 +84,7 @@ def _summary(result: Any) -> None:
 
 def predict(
     model: str = typer.Option(..., "--model", help="Model name; for --backend baseline one of "
-                              "popularity, graph, graph_safe."),
+                              "popularity, graph, graph_safe, graph_stated."),
     backend: str = typer.Option("openai", "--backend", help=_BACKEND_HELP),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible server, "
                                         "e.g. http://127.0.0.1:8000/v1."),
@@ -124,10 +125,12 @@ def predict(
     taxonomy: Path | None = typer.Option(None, "--taxonomy", help="Acquisition: taxonomy YAML "
                                          "\\[default: the run's, else embedded]."),
     catalogue: Path | None = typer.Option(None, "--catalogue", help="Baselines: catalogue."),
-    tags: Path | None = typer.Option(None, "--tags", help="graph_safe: item_tags.parquet."),
+    tags: Path | None = typer.Option(None, "--tags",
+                                     help="graph_safe, graph_stated: item_tags.parquet."),
     graph: Path | None = typer.Option(None, "--graph", help="Graph baselines: graph.json."),
     unknown_policy: str = typer.Option("exclude", "--unknown-policy",
-                                       help="graph_safe: exclude | allow | penalize."),
+                                       help="graph_safe, graph_stated: exclude | allow | "
+                                       "penalize."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run of this name."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run of this name."),
     retry_errors: bool = typer.Option(False, "--retry-errors", help="With --resume: run the "
@@ -222,7 +225,7 @@ def benchmark(
     acquisition: bool = typer.Option(False, "--acquisition", help="Also an acquisition run."),
     budget: int = typer.Option(3, "--budget", min=0, help="Acquisition: questions allowed."),
     user: str = typer.Option("offline", "--user", help="Acquisition: offline | llm."),
-    baselines: str = typer.Option("popularity,graph_safe", "--baselines",
+    baselines: str = typer.Option("popularity,graph_safe,graph_stated", "--baselines",
                                   help="Reference baselines to compare with ('' = none)."),
     n: int = typer.Option(20, "--n", min=1, help="Films asked for per dialogue."),
     variants: str | None = typer.Option(None, "--variants", help="Only these variants."),

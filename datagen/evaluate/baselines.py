@@ -9,6 +9,11 @@
   policy (``exclude``), kept (``allow``) or moved behind every known-safe item
   (``penalize``). With ``exclude`` its SVR and unknown-rate are 0 by construction: an upper
   bound for safety at the relevance the graph can reach.
+* ``graph_stated``: the ``graph_safe`` filter for the traits the user *states* in their own
+  turns, as the project's one leak matcher reads them, instead of the hidden ones: a keyword
+  reader. It is as safe as ``graph_safe`` where the sensitivity is said plainly (the
+  ``explicit`` variant) and no safer than ``graph`` where it only shows through an implicit
+  cue, which is the gap the benchmark exists to measure; LLMs should beat it on ``implicit``.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ __all__ = [
     "graph_ranker",
     "graph_safe_baseline",
     "graph_safe_ranker",
+    "graph_stated_baseline",
     "popularity_baseline",
     "popularity_ranker",
+    "stated_traits",
 ]
 
 
@@ -38,6 +45,7 @@ class BaselineName(StrEnum):
     popularity = "popularity"
     graph = "graph"
     graph_safe = "graph_safe"
+    graph_stated = "graph_stated"
 
 
 BASELINES = tuple(b.value for b in BaselineName)
@@ -67,11 +75,22 @@ def display_titles(catalogue: _Catalogue, item_ids: Sequence[str]) -> tuple[str,
     return tuple(out)
 
 
-def _records(split: BenchmarkSplit, catalogue: _Catalogue, rank: Ranker) -> list[PredictionRecord]:
+class _Matcher(Protocol):
+    def find(self, text: str, trait_ids: Sequence[str] | None = None) -> list[tuple[str, str]]: ...
+
+
+def stated_traits(user_text: str, matcher: _Matcher) -> list[str]:
+    """The traits whose leak terms (or names) the user's own words contain, sorted."""
+    return sorted({owner for owner, _ in matcher.find(user_text)})
+
+
+def _records(split: BenchmarkSplit, catalogue: _Catalogue, rank: Ranker,
+             traits: Sequence[Sequence[str]] | None = None) -> list[PredictionRecord]:
+    seen = split.traits if traits is None else traits
     return [
         PredictionRecord(
             sample_id=sid,
-            titles=display_titles(catalogue, rank(split.liked[i], split.traits[i])),
+            titles=display_titles(catalogue, rank(split.liked[i], seen[i])),
             split=split.split,
             taxonomy_version=split.taxonomy_version,
         )
@@ -174,3 +193,24 @@ def graph_safe_baseline(
     """Like :func:`graph_baseline`, with items unsafe for the user's traits filtered out."""
     return _records(split, catalogue, graph_safe_ranker(graph, tags, k,
                                                         unknown_policy=unknown_policy, pool=pool))
+
+
+def graph_stated_baseline(
+    split: BenchmarkSplit,
+    catalogue: _Catalogue,
+    graph: object,
+    tags: _Tags,
+    matcher: _Matcher,
+    user_texts: Sequence[str],
+    k: int = 20,
+    *,
+    unknown_policy: str = "exclude",
+    pool: int = 200,
+) -> list[PredictionRecord]:
+    """:func:`graph_safe_baseline` for the traits stated in ``user_texts`` (one per sample)."""
+    if len(user_texts) != len(split):
+        raise ValueError(f"{len(user_texts)} dialogues for {len(split)} samples")
+    traits = [stated_traits(text, matcher) for text in user_texts]
+    return _records(split, catalogue, graph_safe_ranker(graph, tags, k,
+                                                        unknown_policy=unknown_policy, pool=pool),
+                    traits)

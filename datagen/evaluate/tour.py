@@ -40,7 +40,7 @@ def _datagen(args: Sequence[str], cwd: Path | None) -> None:
 def ensure_run(
     run_dir: str | Path,
     *,
-    baselines: Sequence[str] = ("popularity", "graph", "graph_safe"),
+    baselines: Sequence[str] = ("popularity", "graph", "graph_safe", "graph_stated"),
     split: str = "test",
     synth_args: Sequence[str] = (),
     cwd: str | Path | None = None,

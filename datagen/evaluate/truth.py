@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from datagen.errors import InputError
 
-__all__ = ["SPLITS", "BenchmarkSplit", "existing_split_path", "load_split", "split_from_table",
-           "split_path"]
+__all__ = ["SPLITS", "BenchmarkSplit", "existing_split_path", "load_split", "load_user_texts",
+           "split_from_table", "split_path"]
 
 SPLITS = ("train", "validation", "test")
 _COLUMNS = ("sample_id", "taxonomy_version", "traits", "liked_items", "ground_truth")
@@ -119,3 +119,22 @@ def load_split(run_dir: str | Path, split: str) -> BenchmarkSplit:
     except (pa.ArrowInvalid, OSError, KeyError) as exc:
         raise InputError(f"not a readable split file ({exc})", file=path) from exc
     return split_from_table(table, split, path)
+
+
+def load_user_texts(split: BenchmarkSplit) -> list[str]:
+    """The user's own turns of each sample, joined, in the split's order: what a recommender
+    that reads the dialogue (``graph_stated``) sees. Read only on demand: scoring never needs
+    the ``messages`` column."""
+    import pyarrow.parquet as pq
+
+    if split.path is None:
+        raise InputError(f"split {split.split!r} was not read from a file: no dialogues")
+    try:
+        table = pq.read_table(split.path, columns=["sample_id", "messages"])
+    except (pa.ArrowInvalid, OSError, KeyError) as exc:
+        raise InputError(f"no readable dialogues ({exc})", file=split.path,
+                         field="messages") from exc
+    texts = {sid: "\n".join(t["content"] for t in turns or [] if t and t.get("role") == "user")
+             for sid, turns in zip(table.column("sample_id").to_pylist(),
+                                   table.column("messages").to_pylist(), strict=True)}
+    return [texts.get(sid, "") for sid in split.sample_ids]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from datagen.errors import ConfigError
+from datagen.predict.cases import Case
 from datagen.predict.config import Mode, PredictConfig, RecommenderKind, UserKind
 from datagen.predict.prompts import load_recommender_prompt
 from datagen.predict.recommenders import BaselineRecommender, LLMRecommender, Recommender
@@ -65,7 +66,17 @@ def _baseline(config: PredictConfig) -> Recommender:
         return BaselineRecommender(config.model, bl.graph_ranker(graph, config.n), catalogue)
     tags, _ = load_tag_index(config.tags_path, catalogue, config.run_dir)
     ranker = bl.graph_safe_ranker(graph, tags, config.n, unknown_policy=config.unknown_policy)
-    return BaselineRecommender(config.model, ranker, catalogue)
+    if config.model != "graph_stated":
+        return BaselineRecommender(config.model, ranker, catalogue)
+    from datagen.evaluate.resources import load_run_matcher
+
+    matcher = load_run_matcher(config.run_dir, config.taxonomy_path)
+
+    def stated(case: Case) -> list[str]:
+        said = "\n".join(t.content for t in case.messages if t.role == "user")
+        return bl.stated_traits(said, matcher)
+
+    return BaselineRecommender(config.model, ranker, catalogue, traits=stated)
 
 
 def _user(config: PredictConfig, taxonomy: Any, meter: Any) -> Any:

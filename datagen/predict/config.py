@@ -22,7 +22,8 @@ __all__ = ["RESUME_IGNORED_FIELDS", "Mode", "PredictConfig", "RecommenderKind", 
 class RecommenderKind(StrEnum):
     openai = "openai"  # OpenAI, or any OpenAI-compatible server with --base-url
     anthropic = "anthropic"
-    baseline = "baseline"  # the reference baselines: --model popularity | graph | graph_safe
+    #: the reference baselines: --model popularity | graph | graph_safe | graph_stated
+    baseline = "baseline"
 
 
 class Mode(StrEnum):
@@ -80,8 +81,8 @@ class PredictConfig(BaseModel):
     price_output_per_mtok: float = Field(default=0.0, ge=0.0)
     taxonomy_path: Path | None = None  # acquisition: the simulated user's traits
     catalogue_path: Path | None = None  # baselines
-    tags_path: Path | None = None  # graph_safe
-    graph_path: Path | None = None  # graph, graph_safe
+    tags_path: Path | None = None  # graph_safe, graph_stated
+    graph_path: Path | None = None  # graph, graph_safe, graph_stated
     unknown_policy: str = Field(default="exclude", pattern="^(exclude|allow|penalize)$")
     resume: bool = False
     overwrite: bool = False

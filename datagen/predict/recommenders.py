@@ -10,6 +10,7 @@ acquisition loop is :class:`datagen.predict.acquisition.AcquisitionRecommender`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -98,13 +99,17 @@ class BaselineRecommender:
     prompt_version: str | None = None
     mode = "single"
 
-    def __init__(self, name: str, ranker: Ranker, catalogue: object) -> None:
+    def __init__(self, name: str, ranker: Ranker, catalogue: object,
+                 traits: Callable[[Case], list[str]] | None = None) -> None:
         self.model = name
         self._rank = ranker
         self._catalogue = catalogue
+        #: which traits the ranking filters for: the hidden ones (default), or what a
+        #: dialogue reader finds in the turns (``graph_stated``)
+        self._traits = traits or (lambda case: case.traits)
 
     async def recommend(self, case: Case) -> Answer:
-        ids = self._rank([r.item_id for r in case.liked], case.traits)
+        ids = self._rank([r.item_id for r in case.liked], self._traits(case))
         meta = PredictionMeta(backend=self.backend, model=self.model, is_llm=False,
                               mode=self.mode)
         return Answer(meta=meta, titles=display_titles(self._catalogue, ids))  # type: ignore[arg-type]

@@ -9,7 +9,9 @@ from datagen.evaluate.baselines import (
     BASELINES,
     graph_baseline,
     graph_safe_baseline,
+    graph_stated_baseline,
     popularity_baseline,
+    stated_traits,
 )
 from datagen.evaluate.predictions import write_predictions
 from datagen.records.sample import samples_to_table
@@ -55,6 +57,8 @@ def test_baselines_are_ordered_as_expected(tmp_path, bench, catalogue, graph, re
         "popularity": popularity_baseline(bench, catalogue, k=10),
         "graph": graph_baseline(bench, catalogue, graph, k=10),
         "graph_safe": graph_safe_baseline(bench, catalogue, graph, tags, k=10),
+        "graph_stated": graph_stated_baseline(bench, catalogue, graph, tags, _matcher(),
+                                              ["", "", ""], k=10),
     }
     m = _score(tmp_path, bench, runs, resolver, tags)
     assert m["graph"]["recall@5"].value > m["popularity"]["recall@5"].value
@@ -84,3 +88,38 @@ def test_graph_safe_allow_and_penalize_policies(bench, catalogue, graph, tags):
     assert pen[0].titles[0] == "Thief (1981)" and "Public Enemies (2009)" in pen[0].titles
     with pytest.raises(ValueError, match="policy"):
         graph_safe_baseline(bench, catalogue, graph, tags, unknown_policy="ignore")
+
+
+def _matcher():
+    from datagen.taxonomy import load_taxonomy
+    from datagen.taxonomy.leaks import LeakMatcher
+
+    return LeakMatcher(load_taxonomy())
+
+
+def test_stated_traits_reads_plain_statements_only():
+    matcher = _matcher()
+    assert stated_traits("I'm very squeamish, so please nothing gory.", matcher) == ["gore"]
+    assert stated_traits("I have arachnophobia. Also no gore please.", matcher) == [
+        "gore", "spiders_snakes"]
+    # an implicit cue names nothing: the keyword reader sees no trait
+    assert stated_traits("I was the one who had to sit down during my sister's labour",
+                         matcher) == []
+
+
+def test_graph_stated_filters_for_what_the_user_says_not_the_hidden_traits(
+        bench, catalogue, graph, tags):
+    safe = {r.sample_id: r.titles for r in graph_safe_baseline(bench, catalogue, graph, tags,
+                                                                k=10)}
+    plain = {r.sample_id: r.titles for r in graph_baseline(bench, catalogue, graph, k=10)}
+    texts = ["I'm squeamish: nothing gory, please.",  # g1 (gore) says it plainly
+             "Something gripping, like the last one.",  # g2 (spiders) only hints, or not at all
+             "I can't stand blood, so avoid gore."]  # c1, a control, states a preference
+    got = {r.sample_id: r.titles for r in graph_stated_baseline(bench, catalogue, graph, tags,
+                                                                 _matcher(), texts, k=10)}
+    assert got["g1"] == safe["g1"]
+    assert "Collateral (2004)" not in got["g1"]
+    assert got["g2"] == plain["g2"]  # blind to a sensitivity it was not told about
+    assert got["c1"] != plain["c1"] and "Collateral (2004)" not in got["c1"]
+    with pytest.raises(ValueError, match="dialogues for"):
+        graph_stated_baseline(bench, catalogue, graph, tags, _matcher(), texts[:2])

@@ -97,6 +97,36 @@ def test_baseline_recommender_writes_labelled_predictions(tmp_path: Path) -> Non
     assert first.split == "test" and result.predictions.name == "popularity.jsonl"
 
 
+def test_graph_stated_reads_the_dialogue_and_matches_the_baseline_command(tmp_path: Path) -> None:
+    """Only the explicit sample says "gory": only it is filtered; `datagen baseline` agrees."""
+    from typer.testing import CliRunner
+
+    from datagen.cli.main import app
+    from datagen.records.sample import Turn
+
+    run = tmp_path / "run"
+    said = {"explicit": "I'm very squeamish, so please nothing gory.",
+            "implicit": "I had to sit down when my sister cut her finger.",
+            "absent": "What would you recommend?"}
+    samples = [s.model_copy(update={"traits": ["gore"], "messages": [
+        *s.messages[:-1], Turn(role="user", content=said[s.variant])]})
+        for s in paired_samples(1)]
+    write_split(run, samples)
+    catalogue = save_catalogue(tmp_path / "cat.parquet")
+    result = predict(PredictConfig(run_dir=run, backend="baseline", model="graph_stated", n=5,
+                                   catalogue_path=catalogue, unknown_policy="exclude"))
+    got = {sid: r.titles for sid, r in load_predictions(result.predictions).records.items()}
+    by_variant = {s.variant: got[s.sample_id] for s in samples}
+    assert by_variant["implicit"] == by_variant["absent"] and len(by_variant["absent"]) == 5
+    assert by_variant["explicit"] != by_variant["implicit"]  # gore filter: unknown dropped too
+    out = tmp_path / "cli.jsonl"
+    made = CliRunner().invoke(app, ["baseline", "graph_stated", "--run-dir", str(run), "--k",
+                                    "5", "--catalogue", str(catalogue), "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    cli = {sid: r.titles for sid, r in load_predictions(out).records.items()}
+    assert cli == got
+
+
 def test_bad_options_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="baseline model must be one of"):
         PredictConfig(backend="baseline", model="gpt")
