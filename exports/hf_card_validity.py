@@ -57,6 +57,13 @@ def _summary(v: Mapping[str, Any]) -> list[str]:
             f"{_pct(c['liked_per_user'])}, ground truth {_pct(t['ground_truth_per_user'])} / "
             f"{_pct(c['ground_truth_per_user'])} (per film: liked {_pct(t['liked'])}, ground "
             f"truth {_pct(t['ground_truth'])}).")
+    taste = v.get("taste") or {}
+    if taste.get("worst_group"):
+        lines.append(
+            f"- Taste vs traits: {taste['matched_controls']:,} of {taste['controls']:,} "
+            f"controls drawn with a matched taste (as if they had traits); the genre group "
+            f"whose share of liked films best tells trait users from controls is "
+            f"{taste['worst_group']} with AUC {taste['worst_auc']} (0.5: taste tells nothing).")
     if gt.get("top_films"):
         lines.append("- Most frequent ground-truth films of trait users: " + ", ".join(
             f"{name} ({n})" for name, n in gt["top_films"][:5]) + ".")

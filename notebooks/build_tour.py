@@ -131,6 +131,11 @@ if fam:
           fam["trait_users"]["ground_truth_per_user"], "| controls: liked",
           fam["controls"]["liked_per_user"], "-> ground truth",
           fam["controls"]["ground_truth_per_user"])
+taste = validity.get("taste") or {}
+if taste.get("auc_by_genre_group"):
+    print(f"taste vs traits: controls with a matched taste {taste['matched_controls']}/"
+          f"{taste['controls']}; AUC per genre group (0.5 = taste tells nothing):",
+          taste["auc_by_genre_group"])
 display(mix)
 per_trait.select("trait", "safe_films", "planned", "produced", "lost", "attempts",
                  "mean_attempts", "starved", "distinct_ground_truth")"""

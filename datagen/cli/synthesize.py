@@ -82,6 +82,11 @@ def _validity_rows(v: dict[str, Any]) -> list[tuple[str, Any]]:
                      f"{_pct(t['ground_truth_per_user'])}; controls: liked "
                      f"{_pct(c['liked_per_user'])}, ground truth "
                      f"{_pct(c['ground_truth_per_user'])}"))
+    taste = v.get("taste") or {}
+    if taste.get("worst_group"):
+        rows.append(("taste tells traits apart (AUC)", f"worst genre group "
+                     f"{taste['worst_group']} {taste['worst_auc']} (0.5 = no); controls matched "
+                     f"{taste['matched_controls']}/{taste['controls']}"))
     return rows
 
 
@@ -143,6 +148,15 @@ def synthesize(
     max_unknown_liked: float = typer.Option(
         0.6, min=0.0, max=1.0, help="Share of a trait user's liked films that may be tagged "
         "unknown for their traits (never yes)."),
+    taste_balance: float = typer.Option(
+        0.0, min=0.0, max=1.0, help="How far a trait user's first favourite follows the "
+        "catalogue's genre mix (1) rather than the mix of films known safe for their traits "
+        "(0). Higher values make fewer family-film fans but less related ground truth and "
+        "more starved traits on thin tags (docs/synthesis.md)."),
+    control_taste: str = typer.Option(
+        "matched", help="matched: each control's taste is drawn as for a user with traits "
+        "(then unfiltered ground truth), so traits cannot be read from taste; catalogue: "
+        "controls like films from the whole catalogue."),
     strict_history: str = typer.Option(
         "young_children", help="Traits whose users like only films tagged no (comma list; "
         "'' for none): a parent's history is what the family watches."),
@@ -224,6 +238,7 @@ def synthesize(
                 judge_model=judge_model, temperature=temperature, unknown_policy=unknown_policy,
                 gt_min=gt_min, gt_max=gt_max, relevance_floor=relevance_floor,
                 max_attempts=max_attempts, max_unknown_liked=max_unknown_liked,
+                taste_balance=taste_balance, control_taste=control_taste,
                 strict_history_traits=[t.strip() for t in strict_history.split(",")
                                        if t.strip()],
                 max_dropped=max_dropped, pair_min_safe=pair_min_safe,

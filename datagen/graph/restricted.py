@@ -108,6 +108,7 @@ def walk_profile(
     known: np.ndarray | None = None,
     max_unknown: int | None = None,
     pool: int = WALK_POOL,
+    start_weights: np.ndarray | None = None,
 ) -> ProfileScores:
     """A profile of up to ``n_liked`` items that hang together, never leaving ``allowed``.
 
@@ -118,13 +119,21 @@ def walk_profile(
     none of those is allowed). With ``known`` and ``max_unknown``, at most ``max_unknown``
     items outside ``known`` are picked; after that the walk stays inside ``known``. Returns
     fewer items when the allowed set runs out of related items. Deterministic for a seeded
-    ``rng``.
+    ``rng``. ``start_weights`` (one weight per item) draws the first item in proportion to
+    its weight instead of uniformly.
     """
     prof = ProfileScores(index)
     firsts = np.flatnonzero(index.starts_mask & (allowed if start is None else allowed & start))
+    if start_weights is not None:
+        firsts = firsts[start_weights[firsts] > 0]
     if not len(firsts) or n_liked <= 0:
         return prof
-    pos = int(firsts[rng.randrange(len(firsts))])
+    if start_weights is None:
+        pos = int(firsts[rng.randrange(len(firsts))])
+    else:
+        cum = np.cumsum(start_weights[firsts])
+        pos = int(firsts[min(int(np.searchsorted(cum, rng.random() * cum[-1], side="right")),
+                             len(firsts) - 1)])
     unknown = 0
     while True:
         prof.add(pos)

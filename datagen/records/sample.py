@@ -99,6 +99,14 @@ class UserDraw(_Rec):
     liked_no: int = 0
     liked_unknown: int = 0
     liked_yes: int = 0
+    #: a control user's taste was drawn as if they had these traits (matched controls: the
+    #: trait cannot be read from what a user likes); empty for trait users
+    taste_of: list[str] = Field(default_factory=list)
+
+    @field_validator("taste_of", mode="before")
+    @classmethod
+    def _absent_is_empty(cls, v: object) -> object:
+        return [] if v is None else v  # files written before the field existed
 
 
 class DroppedCandidate(_Rec):
@@ -312,6 +320,7 @@ SAMPLE_SCHEMA = pa.schema(
                     ("liked_no", pa.int32()),
                     ("liked_unknown", pa.int32()),
                     ("liked_yes", pa.int32()),
+                    ("taste_of", pa.list_(pa.string())),
                 ]
             ),
         ),

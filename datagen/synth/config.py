@@ -72,6 +72,12 @@ class SynthConfig(BaseModel):
     max_attempts: int = Field(default=40, ge=1, le=1000)
     #: share of a trait user's liked films that may be unknown for their traits
     max_unknown_liked: float = Field(default=0.6, ge=0.0, le=1.0)
+    #: 0 = a trait user's first favourite uniform among films known safe for the traits;
+    #: 1 = reweighted to the catalogue's genre mix (what controls get); see synth.users
+    taste_balance: float = Field(default=0.0, ge=0.0, le=1.0)
+    #: "matched": a control's taste is drawn as for a trait user (datagen.synth.pipeline
+    #: .ControlTaste), so traits cannot be read from taste; "catalogue": the whole catalogue
+    control_taste: str = Field(default="matched", pattern="^(matched|catalogue)$")
     #: traits whose users' liked films must be tagged no (not merely not yes)
     strict_history_traits: list[str] = Field(default_factory=lambda: ["young_children"])
     #: unsafe / unknown films ranked above the last ground-truth film kept per sample

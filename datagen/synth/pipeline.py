@@ -13,6 +13,7 @@ the ground truth exactly: they are computed once and reused.
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from datagen.synth.verify import verify_sample
 from datagen.taxonomy.leaks import LeakMatcher
 
 __all__ = [
+    "ControlTaste",
     "Outcome",
     "Prepared",
     "StageContext",
@@ -76,6 +78,8 @@ class StageContext:
     drop_failed: bool = False
     #: traits no item can be safe for: their users are rejected without a draw
     hopeless_traits: frozenset[str] = frozenset()
+    #: matched controls: a control's taste is drawn as for a trait user (see control_taste)
+    taste: ControlTaste | None = None
     _drawn: dict[int, Drawn] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -112,18 +116,71 @@ class Prepared:
     user: UserDraw = field(default_factory=UserDraw)
 
 
+@dataclass(frozen=True)
+class ControlTaste:
+    """Matched controls: each control user is drawn *as if* they had a trait set (their
+    ``taste_of``), under every constraint a trait user of that set meets (liked films never
+    ``yes`` for it, the first favourite known safe, safe ground truth related enough), and
+    then gets the unfiltered ground truth of a user without traits.
+
+    Films known to be safe are mostly well-documented family films for many traits, so
+    trait users' tastes lean that way whatever the sampler does; controls drawn from the
+    whole catalogue would then tell trait users apart by taste alone (a shortcut for every
+    model evaluated or trained on the data). Matching gives both groups the same taste
+    distribution. The trait set is drawn per user from ``(plan seed, index)``: its size
+    follows the plan's shares of 1- and 2-trait users, its traits are uniform among the
+    plannable ones (a pair only when feasible); every ``per_set`` failed draws it is drawn
+    again, so a control is lost only when no taste at all fits.
+    """
+
+    seed: int
+    traits: tuple[str, ...]
+    #: (trait count, weight) among trait users, e.g. ((1, 0.6), (2, 0.2))
+    counts: tuple[tuple[int, float], ...]
+    feasible: Callable[[Any], bool]
+
+    #: draws per taste set: a control whose taste set has no usable draw in this many tries
+    #: gets another set (it has no trait to be starved of)
+    per_set: int = 10
+
+    def of(self, index: int, attempt: int = 0) -> list[str]:
+        if not self.traits or not self.counts:
+            return []
+        turn = attempt // self.per_set
+        rng = random.Random(f"{self.seed}:taste:{index}" + (f":{turn}" if turn else ""))
+        sizes, weights = zip(*self.counts, strict=True)
+        k = min(rng.choices(sizes, weights=weights, k=1)[0], len(self.traits))
+        picked = sorted(rng.sample(self.traits, k))
+        return picked if self.feasible(picked) else picked[:1]
+
+
 def _draw(ctx: StageContext, entry: PlanEntry) -> Drawn:
     hopeless = sorted(ctx.hopeless_traits.intersection(entry.traits))
     if hopeless:
         return Drawn(None, None, [], f"no item can be safe for {', '.join(hopeless)} "
                      f"(unknown policy {ctx.unknown_policy})")
+    matched = ctx.taste is not None and not entry.traits
+    taste: list[str] = []
+    drawn_as = entry
     rejected: list[str] = []
     detail = ""
     for attempt in range(ctx.max_attempts):
-        draft = ctx.users.draw(entry, attempt)
+        if matched:
+            assert ctx.taste is not None
+            taste = ctx.taste.of(entry.index, attempt)
+            drawn_as = entry.model_copy(update={"traits": taste}) if taste else entry
+        draft = ctx.users.draw(drawn_as, attempt)
         if isinstance(draft, str):
             rejected.append(draft)
             continue
+        if taste:  # the trait users' acceptance test, then a control's ground truth
+            as_trait_user = ctx.ranker.rank(draft, taste)
+            if as_trait_user.reject_reason is not None:
+                rejected.append(as_trait_user.reject_reason)
+                detail = as_trait_user.detail
+                continue
+            draft.liked_status = {"no": 0, "unknown": 0, "yes": 0}
+            draft.taste_of = taste
         gt = ctx.ranker.rank(draft, entry.traits)
         if gt.reject_reason is None:
             draft.scores.total = draft.scores.hub_weights = None  # ranked: free ~140 KiB
@@ -170,6 +227,7 @@ def prepare_entry(ctx: StageContext, entry: PlanEntry) -> Prepared | Outcome:
     user = UserDraw(attempts=len(drawn.rejected) + 1, rejected=drawn.rejected,
                     liked_no=draft.liked_status["no"],
                     liked_unknown=draft.liked_status["unknown"],
+                    taste_of=list(draft.taste_of),
                     liked_yes=draft.liked_status["yes"])
     seen = entry.model_copy(update={
         "seed_id": draft.seed_id, "seed_source": draft.source, "liked": draft.liked or [],
@@ -275,19 +333,27 @@ def build_context(config: Any, res: Any, generator: Generator, judge: Judge) -> 
     seeds = res.seeds if config.seed_source.value != "graph" else None
     users = UserSampler(index, masks, res.lookup, plan_seed=config.seed, seeds=seeds,
                         max_unknown_liked=config.max_unknown_liked,
-                        strict_traits=config.strict_history_traits)
+                        strict_traits=config.strict_history_traits,
+                        taste_balance=config.taste_balance)
     ranker = Ranker(masks=masks, tags=res.fast_tags(), names=_names(res),
                     unknown_policy=config.unknown_policy, gt_min=config.gt_min,
                     gt_max=config.gt_max, relevance_floor=config.relevance_floor,
                     max_dropped=config.max_dropped)
     hopeless = frozenset(t for t in res.taxonomy.trait_ids
                          if masks.safe_count([t], allow) < config.gt_min)
+    taste = None
+    if config.control_taste == "matched":
+        counts = tuple(sorted((int(k), float(w)) for k, w in config.trait_counts.items()
+                              if int(k) >= 1 and w > 0))
+        taste = ControlTaste(seed=config.seed, counts=counts,
+                             traits=tuple(t for t in res.taxonomy.trait_ids if t not in hopeless),
+                             feasible=feasible_traits(masks, config))
     return StageContext(
         taxonomy_version=res.taxonomy.version_tag, domain=res.taxonomy.domain,
         tags=res.fast_tags(), leaks=res.leaks, users=users, ranker=ranker,
         generator=generator, judge=judge, unknown_policy=config.unknown_policy,
         max_attempts=config.max_attempts, drop_failed=config.drop_failed,
-        hopeless_traits=hopeless)
+        hopeless_traits=hopeless, taste=taste)
 
 
 def run_facts(config: Any, res: Any) -> RunFacts:

@@ -11,6 +11,15 @@ turns). A draw is rejected with a reason, and another one made, when it does not
   tagged ``no`` for every trait of the user (a favourite known to be free of their trigger),
   then follows graph proximity; a walk that runs out of allowed films early is rejected
   (``profile_too_short``).
+
+  *Taste balance.* Films known to be safe are not a random sample of films: for most traits
+  they are the well-documented family films (weak rules and curated evidence know those
+  best), so a start drawn uniformly among them makes trait users cartoon fans and the trait
+  readable from taste alone. The first favourite is therefore drawn with importance weights
+  per genre group (:func:`genre_group`): ``(share of the group among all films) / (share
+  among the films known safe for these traits)``, raised to ``taste_balance`` (0 = uniform
+  among the safe films, 1 = the catalogue's genre mix, which is what controls get). Groups
+  without any safe film cannot be reached; the statistics report the liked films' mix.
 * **real seeds** (ReDial, Reddit) are taken as they are, or rejected: a liked film ``yes``
   for a trait (``liked_contradicts_traits``), a strict-history trait with a liked film not
   ``no`` (``liked_not_strictly_safe``), too many ``unknown`` liked films
@@ -28,14 +37,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from datagen.graph.related import RelatedIndex
 from datagen.graph.restricted import ProfileScores, walk_profile
 from datagen.records.sample import ItemRef
+from datagen.synth.genres import GENRE_GROUPS, OTHER_GROUP, genre_group
 from datagen.synth.plan import PlanEntry
 from datagen.synth.safety import SafetyMasks
 from datagen.synth.seeds import Seed, seed_pick
 
 __all__ = [
+    "GENRE_GROUPS",
     "LIKED_CONTRADICTS",
     "MIN_LIKED",
     "NOT_STRICTLY_SAFE",
@@ -43,6 +56,7 @@ __all__ = [
     "TOO_SHORT",
     "UserDraft",
     "UserSampler",
+    "genre_group",
 ]
 
 LIKED_CONTRADICTS = "liked_contradicts_traits"
@@ -51,7 +65,6 @@ TOO_MANY_UNKNOWN = "too_many_unknown_liked"
 TOO_SHORT = "profile_too_short"
 #: liked films of a graph profile: drawn uniformly in [MIN_LIKED, MAX_LIKED]
 MIN_LIKED, MAX_LIKED = 3, 5
-
 
 @dataclass
 class UserDraft:
@@ -69,6 +82,8 @@ class UserDraft:
     genres: list[str] = field(default_factory=list)
     recommended: list[ItemRef] = field(default_factory=list)
     user_turns: list[str] = field(default_factory=list)
+    #: a matched control's taste traits (see datagen.synth.pipeline.ControlTaste)
+    taste_of: list[str] = field(default_factory=list)
 
 
 class UserSampler:
@@ -76,12 +91,48 @@ class UserSampler:
 
     def __init__(self, index: RelatedIndex, masks: SafetyMasks, lookup: Callable[[str], Any],
                  *, plan_seed: int, seeds: Sequence[Seed] | None = None,
-                 max_unknown_liked: float = 1.0, strict_traits: Sequence[str] = ()) -> None:
+                 max_unknown_liked: float = 1.0, strict_traits: Sequence[str] = (),
+                 taste_balance: float = 0.0) -> None:
         self.index, self.masks, self.lookup = index, masks, lookup
         self.plan_seed = plan_seed
         self.seeds = list(seeds) if seeds else None
         self.max_unknown_liked = max_unknown_liked
         self.strict_traits = frozenset(strict_traits)
+        self.taste_balance = taste_balance
+        self._groups: np.ndarray | None = None
+        self._weights: dict[tuple[str, ...], np.ndarray | None] = {}
+
+    def _genre_groups(self) -> np.ndarray:
+        """Genre group of every item position (computed once, on the first trait user)."""
+        if self._groups is None:
+            groups = np.full(len(self.index.item_ids), OTHER_GROUP, dtype=np.int64)
+            for pos, item_id in enumerate(self.index.item_ids):
+                item = self.lookup(item_id)
+                if item is not None:
+                    groups[pos] = genre_group(item.genres)
+            self._groups = groups
+        return self._groups
+
+    def start_weights(self, traits: Sequence[str], candidates: np.ndarray) -> np.ndarray | None:
+        """Importance weights of the first favourite (see module docstring), cached per
+        trait set; None (uniform) when balancing is off or there is nothing to balance."""
+        key = tuple(sorted(traits))
+        if key in self._weights:
+            return self._weights[key]
+        weights = None
+        if self.taste_balance > 0 and traits:
+            groups = self._genre_groups()
+            n_groups = OTHER_GROUP + 1
+            starts = self.index.starts_mask
+            reference = np.bincount(groups[starts], minlength=n_groups).astype(np.float64)
+            pool = np.bincount(groups[candidates & starts], minlength=n_groups).astype(np.float64)
+            if pool.sum() > 0 and reference.sum() > 0:
+                ratio = np.zeros(n_groups)
+                have = pool > 0
+                ratio[have] = (reference[have] / reference.sum()) / (pool[have] / pool.sum())
+                weights = np.where(candidates, ratio[groups] ** self.taste_balance, 0.0)
+        self._weights[key] = weights
+        return weights
 
     def draw(self, entry: PlanEntry, attempt: int) -> UserDraft | str:
         """Draw ``attempt`` for the entry's user: a :class:`UserDraft` or a reject reason."""
@@ -104,8 +155,9 @@ class UserSampler:
         max_unknown = None
         if traits and self.max_unknown_liked < 1.0:
             max_unknown = int(self.max_unknown_liked * n_liked)
+        weights = self.start_weights(traits, allowed & known) if known is not None else None
         prof = walk_profile(self.index, rng, n_liked, allowed, start=known, known=known,
-                            max_unknown=max_unknown)
+                            max_unknown=max_unknown, start_weights=weights)
         if len(prof.liked) < MIN_LIKED:
             return TOO_SHORT
         return UserDraft(

@@ -19,6 +19,10 @@ one user (a sample without ``pair_id`` is its own user). Reported:
 * ``family_animation``: the share of Animation / Family films in liked films and ground truth
   (trait users without strict-history traits vs controls), per user (each user weighs the
   same, as in Recall or NDCG) and per film;
+* ``taste``: can taste alone tell trait users from controls? For each genre group
+  (:mod:`datagen.synth.genres`), the AUC of the group's share of a user's liked films
+  separating trait users (strict-history traits aside) from controls (0.5 = not at all);
+  the worst group, and how many controls were drawn with a matched taste (``taste_of``);
 * ``rejected_draws``: why draws were rejected, over all users.
 """
 
@@ -30,7 +34,10 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+
+from datagen.synth.genres import GENRE_GROUPS, OTHER_GROUP, genre_group
 
 __all__ = ["FAMILY_GENRES", "RunFacts", "validity_stats"]
 
@@ -60,6 +67,7 @@ class _User:
     liked: list[dict[str, Any]] = field(default_factory=list)
     truth: list[dict[str, Any]] = field(default_factory=list)
     status: tuple[int, int, int] = (0, 0, 0)  # liked (no, unknown, yes) pairs
+    taste_of: list[str] = field(default_factory=list)  # a matched control's taste traits
 
 
 def _rows(table: pa.Table | None, columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -82,6 +90,7 @@ def _users(samples: pa.Table, rejects: pa.Table | None) -> dict[str, _User]:
             user.liked, user.truth = list(row["liked_items"] or []), list(row["ground_truth"])
             user.status = (int(draw.get("liked_no") or 0), int(draw.get("liked_unknown") or 0),
                            int(draw.get("liked_yes") or 0))
+            user.taste_of = list(draw.get("taste_of") or [])
         user.produced = True
     for row in _rows(rejects, ["sample_id", "pair_id", "traits", "stage", "attempts",
                                "attempt_reasons"]):
@@ -205,6 +214,41 @@ def _family(users: Mapping[str, _User], facts: RunFacts) -> dict[str, Any] | Non
     return out
 
 
+def _auc(pos: np.ndarray, neg: np.ndarray) -> float:
+    """P(a positive's value > a negative's) + half the ties (Mann-Whitney AUC)."""
+    neg = np.sort(neg)
+    below = np.searchsorted(neg, pos, side="left")
+    ties = np.searchsorted(neg, pos, side="right") - below
+    return float((below + 0.5 * ties).sum() / (len(pos) * len(neg)))
+
+
+def _taste(users: Mapping[str, _User], facts: RunFacts) -> dict[str, Any] | None:
+    if not facts.genres:
+        return None
+    strict = set(facts.strict_traits)
+    groups = {i: genre_group(g) for i, g in facts.genres.items()}
+    n_groups = OTHER_GROUP + 1
+
+    def shares(user: _User) -> np.ndarray:
+        got = np.bincount([groups.get(d["item_id"], OTHER_GROUP) for d in user.liked],
+                          minlength=n_groups).astype(np.float64)
+        return got / max(len(user.liked), 1)
+
+    produced = [u for u in users.values() if u.produced and u.liked]
+    trait = [shares(u) for u in produced if u.traits and not strict & set(u.traits)]
+    controls = [u for u in produced if not u.traits]
+    out: dict[str, Any] = {"matched_controls": sum(bool(u.taste_of) for u in controls),
+                           "controls": len(controls)}
+    if not trait or not controls:
+        return out
+    t, c = np.array(trait), np.array([shares(u) for u in controls])
+    names = [name for name, _ in GENRE_GROUPS] + ["other"]
+    aucs = {names[g]: round(_auc(t[:, g], c[:, g]), 3) for g in range(n_groups)}
+    worst = max(aucs, key=lambda k: abs(aucs[k] - 0.5))
+    out.update({"auc_by_genre_group": aucs, "worst_group": worst, "worst_auc": aucs[worst]})
+    return out
+
+
 def validity_stats(samples: pa.Table, rejects: pa.Table | None = None,
                    facts: RunFacts | None = None) -> dict[str, Any]:
     """The validity section of ``stats.json`` (see module docstring)."""
@@ -230,4 +274,5 @@ def validity_stats(samples: pa.Table, rejects: pa.Table | None = None,
         "ground_truth": _truth(users),
         "liked": _liked(users),
         "family_animation": _family(users, facts),
+        "taste": _taste(users, facts),
     }
