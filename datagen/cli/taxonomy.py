@@ -164,7 +164,9 @@ def _print_trait(tax: Taxonomy, trait: Trait) -> None:
     for rule in trait.weak_rules:
         alone = "-" if rule.decides_no is None else ("decides" if rule.decides_no else "supports")
         unless = "-" if rule.unless is None else ", ".join(
-            [*rule.unless.mpaa, *rule.unless.genre])
+            [*rule.unless.mpaa, *rule.unless.genre,
+             *([f"released {rule.unless.years[0]}-{rule.unless.years[1]}"]
+               if rule.unless.years else [])])
         rules.add_row(rule.kind, rule.value, rule.polarity, f"{rule.weight:g}", alone, unless)
     console.print(rules)
     for rule in trait.weak_rules:

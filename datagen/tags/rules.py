@@ -64,6 +64,9 @@ def contradicts(rule: WeakRule, item: Item) -> str | None:
     for genre in item.genres:
         if _key(genre) in voiding:
             return f"genre {genre}"
+    years = rule.unless.years
+    if years is not None and item.year is not None and years[0] <= item.year <= years[1]:
+        return f"released {item.year} ({years[0]}-{years[1]})"
     return None
 
 

@@ -87,8 +87,8 @@ def _check_rules(trait: Trait, file: str, rec: str) -> None:
 def _check_unless(rule: WeakRule, file: str, rec: str, where: str) -> None:
     unless = rule.unless
     assert unless is not None
-    if not unless.mpaa and not unless.genre:
-        raise InputError("unless lists no rating and no genre", file=file, record=rec,
+    if not unless.mpaa and not unless.genre and unless.years is None:
+        raise InputError("unless lists no rating, genre or years", file=file, record=rec,
                          field=where)
     if rule.kind == "mpaa" and unless.mpaa:
         raise InputError("a film has one rating: a rating rule cannot be contradicted by "

@@ -74,12 +74,23 @@ class DtddTopic(_Strict):
 class RuleConditions(_Strict):
     """Catalogue metadata that contradicts a weak rule (``unless:``): any match voids it.
 
-    A film matches when its MPAA rating equals one of ``mpaa`` or one of its genres equals
-    one of ``genre`` (case-insensitive, like the rules themselves).
+    A film matches when its MPAA rating equals one of ``mpaa``, one of its genres equals
+    one of ``genre`` (case-insensitive, like the rules themselves) or its year is inside
+    ``years``.
     """
 
     mpaa: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
     genre: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    #: released in this inclusive year range, e.g. ``[1968, 1971]``: the MPAA's first years,
+    #: when G also went to films later rated PG (Planet of the Apes, Airport)
+    years: tuple[int, int] | None = None
+
+    @field_validator("years")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and value[0] > value[1]:
+            raise ValueError(f"years must be [first, last], got {list(value)}")
+        return value
 
 
 class WeakRule(_Strict):

@@ -230,6 +230,22 @@ def test_young_children_g_is_void_on_violent_genres(rules_only, film, title, yea
     assert tag.status is UNKNOWN and "rule:mpaa: absent 0.9: MPAA rating G" not in tag.evidence
 
 
+@pytest.mark.parametrize(("title", "year", "trait"), [
+    ("Beneath the Planet of the Apes", 1970, "gore"),  # a bloody massacre, rated G
+    ("Beneath the Planet of the Apes", 1970, "extreme_violence"),
+    ("The Heart is a Lonely Hunter", 1968, "young_children"),  # ends in a suicide, rated G
+    ("Airport", 1970, "horror_avoider"),  # a bomb on a plane, rated G
+])
+def test_g_of_the_first_mpaa_years_is_void(rules_only, film, title, year, trait):
+    """1968-1971: G also went to films later rated PG; the G rule counts for nothing then."""
+    tag = _tag(rules_only, film, title, year, trait)
+    assert tag.status is UNKNOWN and not any("MPAA rating G" in line for line in tag.evidence)
+
+
+def test_g_after_the_first_mpaa_years_still_decides(rules_only, film):
+    assert _tag(rules_only, film, "The Muppet Movie", 1979, "young_children").status is NO
+
+
 @pytest.mark.parametrize(("title", "year"), [
     ("Airplane!", 1980),  # a comedy with a topless scene
     ("The Day of the Jackal", 1973), ("The Conversation", 1974),  # PG crime thrillers

@@ -24,7 +24,7 @@ def test_validate_embedded() -> None:
     result = runner.invoke(app, ["validate"])
     assert result.exit_code == 0, result.output
     tax = load_taxonomy()
-    assert "saferec 1.1.0" in result.output
+    assert "saferec 1.2.0" in result.output
     assert tax.content_hash in result.output
     assert "traits 21" in result.output
 
@@ -34,7 +34,7 @@ def test_validate_json_with_topics(shared_data: Path) -> None:
     result = runner.invoke(app, ["validate", "--json", "--topics", str(topics)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    assert summary["traits"] == 21 and summary["version"] == "1.1.0"
+    assert summary["traits"] == 21 and summary["version"] == "1.2.0"
     assert summary["cues"] >= 21 * 8
 
 
@@ -76,7 +76,7 @@ def test_export_json_to_file_and_stdout(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text(encoding="utf-8"))
     tax = load_taxonomy()
-    assert data["version"] == "1.1.0" and data["content_hash"] == tax.content_hash
+    assert data["version"] == "1.2.0" and data["content_hash"] == tax.content_hash
     assert data["version_tag"] == tax.version_tag
     assert [t["id"] for t in data["traits"]] == tax.trait_ids
     printed = runner.invoke(app, ["export"])
@@ -87,7 +87,7 @@ def test_subprocess_validate_ok_and_failing(tmp_path: Path) -> None:
     ok = subprocess.run([_datagen(), "taxonomy", "validate"], capture_output=True, text=True,
                         timeout=60, check=False)
     assert ok.returncode == 0, ok.stderr
-    assert "saferec 1.1.0" in ok.stdout
+    assert "saferec 1.2.0" in ok.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nversion: [1\n", encoding="utf-8")
     failed = subprocess.run([_datagen(), "taxonomy", "validate", str(bad)],

@@ -25,9 +25,9 @@ def test_embedded_file_is_package_data_and_validates() -> None:
     path = default_taxonomy_path()
     assert path.name == "saferec-v1.yaml" and path.is_file()
     tax = load_taxonomy()
-    assert tax.name == "saferec" and tax.version == "1.1.0" and tax.domain == "movies"
+    assert tax.name == "saferec" and tax.version == "1.2.0" and tax.domain == "movies"
     assert len(tax.content_hash) == 64
-    assert tax.version_tag == f"saferec@1.1.0+{tax.content_hash[:12]}"
+    assert tax.version_tag == f"saferec@1.2.0+{tax.content_hash[:12]}"
     assert tax.source_path == str(path)
 
 

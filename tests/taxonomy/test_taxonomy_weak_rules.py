@@ -81,8 +81,14 @@ def test_unless_listing_nothing(minimal: dict, write_yaml: Writer) -> None:
     _rule(minimal)["unless"] = {"mpaa": [], "genre": []}
     path = write_yaml(minimal)
     msg = _error(path)
-    assert "field 'weak_rules[0].unless'" in msg and "lists no rating and no genre" in msg
+    assert "field 'weak_rules[0].unless'" in msg and "lists no rating, genre or years" in msg
     assert msg.endswith(f"(line {_line_of(path, 'mpaa: []')})")  # the unless mapping
+
+
+def test_unless_years_must_be_ordered(minimal: dict, write_yaml: Writer) -> None:
+    _rule(minimal)["unless"] = {"years": [1971, 1968]}
+    msg = _error(write_yaml(minimal))
+    assert "weak_rules[0].unless.years" in msg and "[first, last]" in msg
 
 
 def test_unless_unknown_key(minimal: dict, write_yaml: Writer) -> None:
