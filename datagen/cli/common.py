@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,20 @@ def fail(exc: DatagenError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+class _WarningLine(logging.Handler):
+    """Library warnings (``logging.getLogger("datagen...")``) as one yellow line on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(f"[bold yellow]warning:[/] {record.getMessage()}", highlight=False,
+                          soft_wrap=True)
+
+
 def run_app(app: typer.Typer) -> int:
     """Run the app, turning :class:`DatagenError` into a one-line message and status 2."""
+    log = logging.getLogger("datagen")
+    if not log.handlers:
+        log.addHandler(_WarningLine(logging.WARNING))
+        log.propagate = False
     try:
         result = app(standalone_mode=False)
         if isinstance(result, int):  # click returns typer.Exit's code instead of raising

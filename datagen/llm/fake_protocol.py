@@ -238,6 +238,8 @@ class ServerState:
     reject_response_format: bool = False
     #: structured-output forms accepted (others: 400, as a server that does not know them)
     modes: frozenset[str] = frozenset(STRUCTURED_FORMS)
+    #: the status of a rejected form: 400, or 500 as llama-cpp-python answers ``json_schema``
+    reject_status: int = 400
     #: constrain answers to the request's schema (False: accept the form, ignore the schema,
     #: as llama.cpp's server has done for ``json_schema``)
     enforce: bool = True

@@ -118,7 +118,8 @@ def _refusal(state: ServerState, api: str, request: web.Request, body: dict[str,
         return error_response(api, 400, "response_format is not supported by this server")
     if form != "none" and form not in state.modes:
         what = "tools" if form == "tool" else f"response_format of type {form}"
-        return error_response(api, 400, f"{what} is not supported by this server")
+        return error_response(api, state.reject_status,
+                              f"{what} is not supported by this server")
     return None
 
 
@@ -253,6 +254,7 @@ class FakeLLMServer(ServerUrls):
         api_key: str | None = None,
         reject_response_format: bool = False,
         modes: Iterable[str] | None = None,
+        reject_status: int = 400,
         enforce: bool = True,
         models: list[str] | None = None,
         serve_models: bool = True,
@@ -268,6 +270,7 @@ class FakeLLMServer(ServerUrls):
                                  enforce=enforce, models=models, serve_models=serve_models)
         if modes is not None:
             self.state.modes = frozenset(modes)
+        self.state.reject_status = reject_status
         #: False: a request whose client gave up keeps running (like a local LLM server)
         self.cancel_on_disconnect = cancel_on_disconnect
         self.hooks = list(hooks)

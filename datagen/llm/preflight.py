@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 
@@ -25,6 +26,8 @@ from datagen.llm.structured import StructuredMode
 from datagen.llm.types import ChatRequest, Message
 
 __all__ = ["preflight", "sdk_backend"]
+
+_log = logging.getLogger("datagen.llm")
 
 _PING = ChatRequest(messages=(Message(role="user", content="Reply with OK."),),
                     temperature=0.0, max_tokens=1)
@@ -70,8 +73,16 @@ async def _check(backend: RetryingBackend, cache: Any) -> dict[str, Any]:
     if listed is None or config.model not in listed:
         await _ping(backend, listed)
     mode = await _structured_mode(backend, cache)
+    warning = None
+    if listed and config.model not in listed:
+        shown = ", ".join(listed[:8]) + (" ..." if len(listed) > 8 else "")
+        warning = (f"{config.url} does not list model {config.model!r} (it lists {shown}) "
+                   "but answered a call to it: many local servers answer any name with the "
+                   "one model they load; check --model")
+        _log.warning(warning)
     return {"backend": backend.name, "url": config.url, "model": config.model,
             "model_listed": listed is not None and config.model in listed,
+            "warning": warning,
             "structured_output": mode.value, "probe": dict(backend.probe_report),
             "seconds": round(time.perf_counter() - started, 3)}
 
@@ -104,6 +115,10 @@ def _problem(backend: RetryingBackend, exc: BaseException, timeout: float) -> Ba
                  f"{KEY_ENV_VARS[config.kind]} or --api-key-file")
     elif failure.status == 404:
         cause = f"the server does not serve model {config.model!r} (HTTP 404)"
+        if config.kind == "openai" and config.base_url \
+                and not config.base_url.rstrip("/").endswith("/v1"):
+            cause += "; OpenAI-compatible servers answer under /v1: try --base-url " \
+                     f"{config.base_url.rstrip('/')}/v1"
     elif failure.kind == "timeout":
         cause = f"no answer within {timeout:g} s"
     elif failure.kind == "connection":

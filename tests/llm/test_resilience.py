@@ -183,3 +183,50 @@ def test_preflight_probes_a_shared_server_once_for_two_backends():
         reports, mode = asyncio.run(run())
         forms = srv.stats()["forms"]
     assert len(reports) == 2 and mode == "json_schema" and forms == {"json_schema": 1}
+
+
+def test_a_rejected_form_answered_with_500_is_not_load():
+    """llama-cpp-python answers json_schema with HTTP 500 naming response_format: the probe
+    steps down a mode, and neither the concurrency limit nor the server-error count moves."""
+    with FakeLLMServer(modes=["json_object_schema", "json_object"], reject_status=500) as srv:
+        async def run():
+            backend = make_backend(_config(srv.openai_base_url, concurrency=16))
+            try:
+                (report,) = await preflight(backend)
+                return report, backend._loop_state().slots, backend.meter.snapshot()
+            finally:
+                await backend.aclose()
+
+        report, slots, usage = asyncio.run(run())
+    assert report["structured_output"] == "json_object_schema"
+    assert "HTTP 500" in report["probe"]["json_schema"]
+    assert slots.limit == 16 and slots.decreases == 0
+    assert usage["server_errors"] == 0
+
+
+def test_preflight_404_without_v1_suggests_the_suffix():
+    """llama.cpp's and vLLM's servers answer only under /v1 (a 404 elsewhere); an error branch,
+    so the 404 is built here rather than served (the fake answers both paths)."""
+    import httpx
+    import openai
+
+    from datagen.llm.preflight import _problem
+
+    bare = "http://127.0.0.1:8000"
+    request = httpx.Request("POST", f"{bare}/chat/completions")
+    exc = openai.NotFoundError("Not Found", response=httpx.Response(404, request=request),
+                               body=None)
+    for url, hint in ((bare, True), (f"{bare}/v1", False)):
+        backend = make_backend(_config(url))
+        text = str(_problem(backend, exc, 10))
+        assert ("try --base-url http://127.0.0.1:8000/v1" in text) is hint, text
+        assert "does not serve model 'fake-model' (HTTP 404)" in text and "\n" not in text
+
+
+def test_a_server_that_answers_any_model_name_gets_a_warning(caplog):
+    # the fake lists fake-model and answers whatever model is named
+    with FakeLLMServer() as srv, caplog.at_level("WARNING", logger="datagen.llm"):
+        (report,) = _preflight(_config(srv.openai_base_url, model="nosuch"))
+    assert report["model_listed"] is False
+    assert "does not list model 'nosuch'" in report["warning"]
+    assert any("check --model" in r.getMessage() for r in caplog.records)
