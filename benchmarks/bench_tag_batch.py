@@ -6,7 +6,7 @@ this process (peak RSS is this process's, the server's is printed apart):
 
 1. build: one request per film (the prompt, the answer schema, the cache key);
 2. submit: the body of every request from the live backend's ``request_params``, written
-   to JSONL, uploaded with ``files.create`` and started with ``batches.create`` (10,000 a
+   to JSONL, uploaded with ``files.create`` and started with ``batches.create`` (5,000 a
    batch);
 3. wait: polls until the server has run every request;
 4. collect: ``files.content``, every answer parsed, stored in the response cache, turned
@@ -79,7 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--films", type=int, default=17_470)
     parser.add_argument("--backend", choices=["openai", "anthropic"], default="openai")
-    parser.add_argument("--batch-size", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=5_000)
     args = parser.parse_args()
 
     from pydantic import SecretStr

@@ -73,8 +73,10 @@ def tags_llm(
     batch_store: Path | None = typer.Option(None, "--batch-store", show_default=False,
                                             help="SQLite file of submitted batches. Default: "
                                             "<out>.batches.sqlite."),
-    batch_size: int = typer.Option(10_000, "--batch-size", min=1, help="Requests per batch "
-                                   "(capped at the provider's limit)."),
+    batch_size: int = typer.Option(5_000, "--batch-size", min=1, help="Requests per batch "
+                                   "(capped at the provider's limit). An Anthropic batch is "
+                                   "one JSON body built in memory: 10,000 whole-film requests "
+                                   "peak at about 1 GiB, 5,000 at about 750 MiB."),
     poll_interval: float = typer.Option(30.0, "--poll-interval", min=0.0,
                                         help="Seconds between polls of a running batch."),
     batch_tries: int = typer.Option(3, "--batch-tries", min=1, help="Times a request that "
