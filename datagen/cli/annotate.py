@@ -92,6 +92,7 @@ def serve(
     """
     from annotation.lifecycle import StopRequested, stop_on_signals
     from annotation.server import LocalArgillaStack
+    from datagen.cli import early_signals
 
     warn_if_on_command_line(ctx, "api_key", ENV_OWNER_KEY)
     warn_if_on_command_line(ctx, "password", ENV_OWNER_PASSWORD)
@@ -100,6 +101,9 @@ def serve(
     ready = False
     try:
         with stop_on_signals():  # before the first child starts
+            early = early_signals.take()  # a signal while the CLI was loading
+            if early is not None:
+                raise StopRequested(early)
             try:
                 with console.status("starting redis, search engine, argilla-server and "
                                     "worker..."):

@@ -43,7 +43,7 @@ def safecrs(
     """Turn the SafeCRS reference's released rows into SafeRec samples for evaluation.
 
     Reads `prompt` (text or chat messages), `seen_titles`, `groundtruth_with_release_year`
-    ("Title (Year)" strings or [title, year] pairs), `constraints` ({trait name: true}) and
+    ("Title (Year)" strings or \\[title, year] pairs), `constraints` ({trait name: true}) and
     `assigned_trait`. Titles go through the one title resolver, trait names through the
     taxonomy's reference names; unresolved titles and unmapped traits are counted in
     import_report.json. Writes <out>/splits/<split>.parquet and a manifest, so evaluation

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import sys
 
-import typer
+from datagen.cli import early_signals
 
-from datagen.cli import (
+early_signals.arm(sys.argv[1:])  # before the slow imports below (see the module)
+
+import typer  # noqa: E402
+
+from datagen.cli import (  # noqa: E402
     annotate,
     baseline,
     catalog,

@@ -59,3 +59,11 @@ def sig_ignored(pid: int, signum: int) -> bool:
         if line.startswith("SigIgn:"):
             return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
     return False
+
+
+def sig_caught(pid: int, signum: int) -> bool:
+    """Whether ``pid`` has a handler installed for ``signum`` (the ``SigCgt`` mask)."""
+    for line in _read(Path(f"/proc/{pid}/status")).decode().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False

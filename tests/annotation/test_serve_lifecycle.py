@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from procscan import all_cmdlines, sig_ignored, stack_processes
+from procscan import all_cmdlines, sig_caught, sig_ignored, stack_processes
 
 from annotation.server import free_port, server_venv
 
@@ -154,6 +154,28 @@ def test_signal_at_any_moment_leaves_no_process(start_serve: Callable[..., Serve
         assert status == 0 and "stopped" in text, text
     else:  # stopped before it served, by our handler (not killed by the signal itself)
         assert status == 128 + sig and "stopped during start-up" in text, text
+
+
+def _loading(s: Serve) -> bool:
+    """The CLI is still loading: its early handler records SIGINT (armed first thing by the
+    entry point), and nothing of the stack has started yet."""
+    try:
+        is_datagen = Path(f"/proc/{s.pid}/comm").read_text().strip() == "datagen"
+        return is_datagen and sig_caught(s.pid, signal.SIGINT) and not stack_processes(s.data)
+    except OSError:
+        return False
+
+
+def test_sigint_while_the_cli_is_still_loading_is_not_lost(
+        start_serve: Callable[..., Serve]) -> None:
+    """A backgrounded job inherits SIGINT ignored; a SIGINT before `serve` installed its own
+    handlers used to be dropped, and the whole stack then started and ran on."""
+    serve = start_serve()
+    serve.wait_until(_loading, timeout=30)
+    status = serve.stop(signal.SIGINT)
+    assert status == 128 + signal.SIGINT, serve.output()
+    assert "stopped during start-up" in serve.output()
+    assert serve.survivors() == {}
 
 
 def test_no_secret_on_any_command_line(start_serve: Callable[..., Serve]) -> None:
