@@ -8,9 +8,13 @@ pull``), so the pull report and the dataset card compute the same figures.
 
 Units. A *cue unit* is one planned trait of one annotated record whose dialogue carries a cue
 for it; its human value is the share of the record's annotators who ticked that trait, its
-judge value whether the judge named it. A *control* is an annotated record with no cue at
+judge value whether the judge named it (a record whose judge call failed, flagged
+``judge_failed``, has no judge value: it is left out of the judge figures, not counted as
+"not named"). A *control* is an annotated record with no cue at
 all (a control user, or a variant without the cue); there, any trait ticked is a false
-positive. Rows: overall, per trait, per cue strategy, per variant.
+positive. Rows: overall, per trait, per cue strategy (these three over *implicit* cues only:
+an ``explicit`` or ``acquisition`` sample states the trait plainly, and pooling it would
+inflate the very figure the benchmark rests on), and per variant (every variant).
 
 Figures per row: ``human`` = answers naming the trait / all answers; ``judge`` = units the
 judge named; both with a 95% Wilson interval over the *units* (a record's annotators are not
@@ -33,6 +37,7 @@ from annotation.settings import NONE_LABEL
 from datagen.records.sample import Sample
 
 __all__ = [
+    "IMPLICIT_VARIANTS",
     "METHOD",
     "Agreement",
     "ControlFigures",
@@ -47,7 +52,9 @@ METHOD = (
     "human = share of annotators' answers naming the planned trait; judge = share of units the "
     "inferability judge named; 95% Wilson intervals with n = units (records), not answers; "
     "agreement = Krippendorff's alpha (named / not) among annotators, 95% percentile "
-    "bootstrap over units (1000 resamples, seed 0); controls = annotated records with no cue"
+    "bootstrap over units (1000 resamples, seed 0); controls = annotated records with no cue; "
+    "overall, per trait and per strategy count implicit cues only (per variant: all); records "
+    "whose judge call failed are left out of the judge figures"
 )
 
 
@@ -98,6 +105,11 @@ class InferabilityReport(BaseModel):
 
     traits_suggested: bool | None
     records: int  # annotated records (at least one submitted answer)
+    #: which judge the judge figures measure: "backend/model (LLM)" or "(not an LLM)", joined
+    #: with "; " when the samples mix judges
+    judge: str = ""
+    #: annotated records whose judge call failed (left out of the judge figures)
+    judge_failed: int = 0
     overall: Row | None
     per_trait: dict[str, Row]
     per_strategy: dict[str, Row]
@@ -109,7 +121,7 @@ class InferabilityReport(BaseModel):
 class _Unit(NamedTuple):
     named: int  # annotators who ticked the trait (for a control: any trait)
     answers: int
-    judge: bool
+    judge: bool | None  # None: the judge call failed
     trait: str
     strategy: str
     variant: str
@@ -154,12 +166,14 @@ def _units(samples: Iterable[Sample]) -> tuple[list[_Unit], list[_Control], int]
         records += 1
         counts, m = _counts(s), s.human.votes
         judged = frozenset(s.verification.judge_traits) - {NONE_LABEL}
+        failed = "judge_failed" in s.verification.flags
         carried = _cue_strategies(s)
         for trait, strategy in carried.items():
-            cue_units.append(_Unit(counts.get(trait, 0), m, trait in judged, trait, strategy,
-                                   s.variant))
+            cue_units.append(_Unit(counts.get(trait, 0), m, None if failed else trait in judged,
+                                   trait, strategy, s.variant))
         if not carried:  # an answer of "none" alone is the only way not to name a trait
-            unit = _Unit(m - counts.get(NONE_LABEL, 0), m, bool(judged), "", "", s.variant)
+            unit = _Unit(m - counts.get(NONE_LABEL, 0), m, None if failed else bool(judged),
+                         "", "", s.variant)
             controls.append(_Control(unit, {t: c for t, c in counts.items() if t != NONE_LABEL},
                                      judged))
     return cue_units, controls, records
@@ -184,9 +198,10 @@ def _agreement(units: Sequence[_Unit]) -> Agreement:
 
 
 def _judge_figures(units: Sequence[_Unit]) -> tuple[Figure, Figure]:
-    n = len(units)
-    judge = _figure(sum(u.judge for u in units), n, n)
-    same = sum(u.judge == (2 * u.named > u.answers) for u in units)
+    judged = [u for u in units if u.judge is not None]
+    n = len(judged)
+    judge = _figure(sum(bool(u.judge) for u in judged), n, n)
+    same = sum(u.judge == (2 * u.named > u.answers) for u in judged)
     return judge, _figure(same, n, n)
 
 
@@ -203,18 +218,32 @@ def _grouped(units: Sequence[_Unit], key: str) -> dict[str, Row]:
     return {k: _row(v) for k, v in sorted(groups.items())}
 
 
+#: variants whose cues are implicit: the headline rows (overall, per trait, per strategy)
+IMPLICIT_VARIANTS = frozenset({"implicit", ""})
+
+
+def _judge_label(samples: Sequence[Sample]) -> str:
+    labels = sorted({f"{s.verification.judge_backend or '?'}/{s.verification.judge_model or '?'}"
+                     + (" (LLM)" if s.verification.judge_is_llm else " (not an LLM)")
+                     for s in samples})
+    return "; ".join(labels)
+
+
 def inferability_report(samples: Iterable[Sample],
                         traits_suggested: bool | None = None) -> InferabilityReport:
     """Every figure of the module docstring over the annotated ``samples``."""
-    cue_units, controls, records = _units(samples)
+    annotated = [s for s in samples if s.human is not None and s.human.votes > 0]
+    all_units, controls, records = _units(annotated)
+    cue_units = [u for u in all_units if u.variant in IMPLICIT_VARIANTS]
     per_trait = _grouped(cue_units, "trait")
     n_ctrl = len(controls)
     answers_ctrl = sum(c.unit.answers for c in controls)
     for trait, row in per_trait.items():
         row.false_positive_human = _figure(sum(c.counts.get(trait, 0) for c in controls),
                                            answers_ctrl, n_ctrl)
-        row.false_positive_judge = _figure(sum(trait in c.judged for c in controls), n_ctrl,
-                                           n_ctrl)
+        judged_ctrl = [c for c in controls if c.unit.judge is not None]
+        row.false_positive_judge = _figure(sum(trait in c.judged for c in judged_ctrl),
+                                           len(judged_ctrl), len(judged_ctrl))
     ctrl = None
     if controls:
         units = [c.unit for c in controls]
@@ -222,7 +251,8 @@ def inferability_report(samples: Iterable[Sample],
         ctrl = ControlFigures(human=_figure(sum(u.named for u in units), answers_ctrl, n_ctrl),
                               judge=judge, judge_vs_majority=vs, agreement=_agreement(units))
     return InferabilityReport(
-        traits_suggested=traits_suggested, records=records,
+        traits_suggested=traits_suggested, records=records, judge=_judge_label(annotated),
+        judge_failed=sum("judge_failed" in s.verification.flags for s in annotated),
         overall=_row(cue_units) if cue_units else None,
         per_trait=per_trait, per_strategy=_grouped(cue_units, "strategy"),
-        per_variant=_grouped(cue_units, "variant"), controls=ctrl)
+        per_variant=_grouped(all_units, "variant"), controls=ctrl)

@@ -94,10 +94,13 @@ def inferability_lines(inf: dict[str, Any] | None) -> list[str]:
                   "these figures measure agreement with a suggestion, not inference",
             False: "blind: annotators answered from the dialogue alone",
             None: "not recorded"}[inf["traits_suggested"]]
-    lines = [f"Traits question: {mode}. {inf['records']} annotated records. "
-             f"Method: {inf['method']}.", ""]
+    judge = inf.get("judge") or "not recorded"
+    failed = inf.get("judge_failed") or 0
+    lines = [f"Traits question: {mode}. {inf['records']} annotated records. Judge: {judge}"
+             + (f" ({failed} records whose judge call failed are left out of its figures)"
+                if failed else "") + f". Method: {inf['method']}.", ""]
     if inf["overall"] is not None:
-        lines += [*_rows("", {"all cues": inf["overall"]}, False), "",
+        lines += [*_rows("", {"all implicit cues": inf["overall"]}, False), "",
                   *_rows("trait", inf["per_trait"], True), "",
                   *_rows("cue strategy", inf["per_strategy"], False), ""]
         if len(inf["per_variant"]) > 1:

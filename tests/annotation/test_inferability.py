@@ -63,6 +63,28 @@ def test_human_and_judge_side_by_side() -> None:
     assert rep.overall is not None and rep.overall.human.share == 5 / 8
 
 
+def test_headline_rows_count_implicit_cues_only_and_failed_judges_are_left_out() -> None:
+    """An explicit sample states the trait: it stays out of overall / per trait / strategy
+    and shows in its own variant row. A failed judge call is no verdict, not "not named"."""
+    base = _fixture()
+    explicit = _annotated(8, ("gore",), {"gore": 2}, 2, ["gore"])
+    explicit = explicit.model_copy(update={"variant": "explicit"})
+    failed = _annotated(9, ("gore",), {"gore": 2}, 2, [])
+    failed = failed.model_copy(update={"verification": failed.verification.model_copy(
+        update={"flags": ["judge_failed"]})})
+    rep = inferability_report([*base, explicit, failed], traits_suggested=False)
+    gore = rep.per_trait["gore"]
+    # human: the 4 implicit records of the fixture plus the failed-judge one (named by both)
+    assert (gore.human.share, gore.human.n) == (7 / 10, 5)
+    assert (gore.judge.share, gore.judge.n) == (3 / 4, 4)  # the failed call is not counted
+    assert set(rep.per_variant) == {"implicit", "explicit"}
+    plain = rep.per_variant["explicit"].human
+    assert (plain.share, plain.n) == (1.0, 1)
+    assert rep.judge_failed == 1 and rep.judge.endswith(("(not an LLM)", "(LLM)"))
+    text = "\n".join(inferability_lines(rep.model_dump()))
+    assert "all implicit cues" in text and "1 records whose judge call failed" in text
+
+
 def test_per_sample_inferability_and_trait_votes_from_votes() -> None:
     votes = [Vote(user="a", traits=answered_traits(["gore", "none"]), cue_implicit="yes"),
              Vote(user="b", traits=["none"], cue_implicit="yes")]
