@@ -8,7 +8,7 @@ the catalogue, graph and tags the run used (:mod:`datagen.evaluate.resources`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from datagen.errors import ConfigError
 from datagen.predict.cases import Case
@@ -21,28 +21,17 @@ __all__ = ["build_recommender", "chat_backend", "load_run_taxonomy"]
 
 def chat_backend(config: PredictConfig, kind: RecommenderKind, model: str, meter: Any) -> Any:
     """An OpenAI or Anthropic backend with retries and limits, behind the response cache."""
-    from datagen.llm import BackendConfig, CachedBackend, Prices, ResponseCache, make_backend
+    from datagen.llm.factory import run_backend
 
-    prices = None
-    if config.price_input_per_mtok or config.price_output_per_mtok:
-        prices = Prices(input_per_mtok=config.price_input_per_mtok,
-                        output_per_mtok=config.price_output_per_mtok)
-    name: Literal["openai", "anthropic"] = "anthropic" if kind is RecommenderKind.anthropic \
-        else "openai"
-    try:
-        # answers are free text: no schema is ever sent, so the preflight need not probe
-        # the server's structured-output modes
-        backend_config = BackendConfig(kind=name, model=model, base_url=config.base_url,
-                                       concurrency=config.concurrency, prices=prices,
-                                       timeout=config.timeout, max_retries=config.max_retries,
-                                       structured_output="prompt")
-    except ValueError as exc:
-        raise ConfigError(f"{name} backend: {exc}") from None
-    backend = make_backend(backend_config, meter=meter)
-    if config.no_cache:
-        return backend
-    cache_path = config.cache_path or config.run_dir.parent / "llm_cache.sqlite"
-    return CachedBackend(backend, ResponseCache(cache_path), meter=meter)
+    # answers are free text: no schema is ever sent, so the preflight need not probe the
+    # server's structured-output modes
+    return run_backend(kind="anthropic" if kind is RecommenderKind.anthropic else "openai",
+                       model=model, base_url=config.base_url, concurrency=config.concurrency,
+                       timeout=config.timeout, max_retries=config.max_retries,
+                       structured_output="prompt", price_in=config.price_input_per_mtok,
+                       price_out=config.price_output_per_mtok, meter=meter,
+                       run_dir=config.run_dir, no_cache=config.no_cache,
+                       cache_path=config.cache_path)
 
 
 def load_run_taxonomy(config: PredictConfig) -> Any:

@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from datagen.errors import ConfigError, RunAbortedError
 from datagen.synth.config import BackendName, SynthConfig
@@ -66,28 +66,18 @@ class RunResult:
 def _chat_backend(config: SynthConfig, kind: BackendName, model: str | None,
                   meter: Any) -> Any:
     """An SDK backend (in the response cache unless ``no_cache``) for ``kind``."""
-    from datagen.llm import BackendConfig, CachedBackend, Prices, ResponseCache, make_backend
+    from datagen.llm.factory import run_backend
 
     if not model:
         raise ConfigError(f"--model is required with the {kind.value} backend")
-    prices = None
-    if config.price_input_per_mtok or config.price_output_per_mtok:
-        prices = Prices(input_per_mtok=config.price_input_per_mtok,
-                        output_per_mtok=config.price_output_per_mtok)
-    kind_name: Literal["openai", "anthropic"] = \
-        "openai" if kind is BackendName.openai else "anthropic"
-    try:
-        backend_config = BackendConfig(
-            kind=kind_name, model=model, base_url=config.base_url,
-            concurrency=config.concurrency, prices=prices, timeout=config.timeout,
-            max_retries=config.retries, structured_output=config.structured_output)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ConfigError(f"{kind.value} backend: {exc}") from None
-    backend = make_backend(backend_config, meter=meter)
-    if config.no_cache:
-        return backend
-    cache_path = config.cache_path or config.run_dir.parent / "llm_cache.sqlite"
-    return CachedBackend(backend, ResponseCache(cache_path), meter=meter)
+    return run_backend(kind="openai" if kind is BackendName.openai else "anthropic",
+                       model=model, base_url=config.base_url, concurrency=config.concurrency,
+                       timeout=config.timeout, max_retries=config.retries,
+                       structured_output=config.structured_output,
+                       price_in=config.price_input_per_mtok,
+                       price_out=config.price_output_per_mtok, meter=meter,
+                       run_dir=config.run_dir, no_cache=config.no_cache,
+                       cache_path=config.cache_path)
 
 
 @dataclass
