@@ -72,7 +72,12 @@ async def _check(backend: RetryingBackend, cache: Any) -> dict[str, Any]:
     listed = await _listed_models(backend)
     if listed is None or config.model not in listed:
         await _ping(backend, listed)
-    mode = await _structured_mode(backend, cache)
+    try:
+        mode = await _structured_mode(backend, cache)
+    except BackendError as exc:  # the probe's own call: same one-line form as the checks
+        raise BackendError(f"preflight failed for {config.url} (model {config.model}, "
+                           f"{backend.name} backend): the structured-output probe failed: "
+                           f"{exc}") from None
     warning = None
     if listed and config.model not in listed:
         shown = ", ".join(listed[:8]) + (" ..." if len(listed) > 8 else "")

@@ -230,3 +230,14 @@ def test_a_server_that_answers_any_model_name_gets_a_warning(caplog):
     assert report["model_listed"] is False
     assert "does not list model 'nosuch'" in report["warning"]
     assert any("check --model" in r.getMessage() for r in caplog.records)
+
+
+def test_a_probe_that_times_out_fails_as_one_preflight_line():
+    """/models answers, chat calls hang: the failure still names the URL as a preflight."""
+    with FakeLLMServer(latency=3.0) as srv:
+        with pytest.raises(BackendError) as err:
+            _preflight(_config(srv.openai_base_url, timeout=0.3, max_retries=0))
+        url = srv.openai_base_url
+    text = str(err.value)
+    assert text.startswith(f"preflight failed for {url} (model fake-model, openai backend)")
+    assert "structured-output probe failed" in text and "\n" not in text
