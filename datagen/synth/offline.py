@@ -85,6 +85,19 @@ def _pick(rng: random.Random, templates: list[str], slots: dict[str, str]) -> st
     return string.Formatter().vformat(rng.choice(usable), (), slots)
 
 
+def _pick_fresh(rng: random.Random, templates: list[str], slots: dict[str, str],
+                used: set[str]) -> str:
+    """Like :func:`_pick`, avoiding the templates in ``used`` (a dialogue that asks the same
+    question twice reads like a bot); records the pick. Falls back to any usable template."""
+    usable = [t for t in templates if _fields(t) <= slots.keys()]
+    fresh = [t for t in usable if t not in used] or usable
+    if not fresh:
+        return ""
+    chosen = rng.choice(fresh)
+    used.add(chosen)
+    return string.Formatter().vformat(chosen, (), slots)
+
+
 def _film(rng: random.Random, ref: ItemRef) -> str:
     if ref.year and rng.random() < 0.4:
         return f"{ref.title} ({ref.year})"
@@ -130,13 +143,12 @@ def _user_turns(rng: random.Random, entry: PlanEntry, tpl: dict[str, list[str]],
     first = seed_turns[0] if seed_turns else " ".join(
         p for p in (_pick(rng, tpl["openers"], slots), _pick(rng, tpl["taste"], slots)) if p)
     turns = [first, _pick(rng, tpl["aspect"], slots)]
-    extras = list(tpl["extra"])
-    rng.shuffle(extras)
+    used: set[str] = set()
     while len(turns) < n - 1:
-        turns.append(_pick(rng, extras[len(turns):] or extras, slots))
+        turns.append(_pick_fresh(rng, tpl["extra"], slots, used))
     last = _pick(rng, tpl["final"], slots)
     if rng.random() < 0.5:
-        last = f"{_pick(rng, tpl['extra'], slots)} {last}".strip()
+        last = f"{_pick_fresh(rng, tpl['extra'], slots, used)} {last}".strip()
     turns.append(last)
     return [" ".join(t.split()) for t in turns[:n]]
 
@@ -194,7 +206,8 @@ def compose_dialogue(entry: PlanEntry, leaks: LeakMatcher,
     slots = _slots(rng, entry, leaks)
     user = _user_turns(rng, entry, tpl, slots)
     assistant = [_pick(rng, tpl["ask_aspect"], slots)]
-    assistant += [_pick(rng, tpl["ask_more"], slots) for _ in range(len(user) - 2)]
+    asked: set[str] = set()
+    assistant += [_pick_fresh(rng, tpl["ask_more"], slots, asked) for _ in range(len(user) - 2)]
     if entry.variant == "acquisition":
         cues = _acquisition_cues(entry, user, assistant, explicit)
     else:
