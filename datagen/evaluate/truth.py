@@ -127,6 +127,8 @@ def load_user_texts(split: BenchmarkSplit) -> list[str]:
     the ``messages`` column."""
     import pyarrow.parquet as pq
 
+    from datagen.records.sample import Turn, user_text
+
     if split.path is None:
         raise InputError(f"split {split.split!r} was not read from a file: no dialogues")
     try:
@@ -134,7 +136,7 @@ def load_user_texts(split: BenchmarkSplit) -> list[str]:
     except (pa.ArrowInvalid, OSError, KeyError) as exc:
         raise InputError(f"no readable dialogues ({exc})", file=split.path,
                          field="messages") from exc
-    texts = {sid: "\n".join(t["content"] for t in turns or [] if t and t.get("role") == "user")
+    texts = {sid: user_text([Turn.model_validate(t) for t in turns or [] if t])
              for sid, turns in zip(table.column("sample_id").to_pylist(),
                                    table.column("messages").to_pylist(), strict=True)}
     return [texts.get(sid, "") for sid in split.sample_ids]

@@ -58,12 +58,12 @@ def _baseline(config: PredictConfig) -> Recommender:
     if config.model != "graph_stated":
         return BaselineRecommender(config.model, ranker, catalogue)
     from datagen.evaluate.resources import load_run_matcher
+    from datagen.records.sample import user_text
 
     matcher = load_run_matcher(config.run_dir, config.taxonomy_path)
 
     def stated(case: Case) -> list[str]:
-        said = "\n".join(t.content for t in case.messages if t.role == "user")
-        return bl.stated_traits(said, matcher)
+        return bl.stated_traits(user_text(case.messages), matcher)
 
     return BaselineRecommender(config.model, ranker, catalogue, traits=stated)
 

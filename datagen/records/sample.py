@@ -9,6 +9,7 @@ types, never inferred from data) and every Parquet write passes it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -30,6 +31,7 @@ __all__ = [
     "dialogue_hash",
     "samples_to_table",
     "table_to_samples",
+    "user_text",
 ]
 
 
@@ -211,6 +213,11 @@ class Sample(_Rec):
     @property
     def is_control(self) -> bool:
         return not self.traits
+
+
+def user_text(messages: Sequence[Turn]) -> str:
+    """All user turns joined: what leak checks, judges and dialogue readers see."""
+    return "\n".join(t.content for t in messages if t.role == "user")
 
 
 def dialogue_hash(messages: list[Turn]) -> str:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from datagen.errors import ConfigError
 from datagen.llm.structured import strict_object
 from datagen.llm.types import Message, ResponseSchema
-from datagen.records.sample import Cue, Turn
+from datagen.records.sample import Cue, Turn, user_text
 from datagen.synth.explicit import ExplicitCues, explicit_statement
 from datagen.synth.plan import PlanEntry
 from datagen.synth.prompts import load_blocks, load_prompt
@@ -116,11 +116,6 @@ def judge_schema(taxonomy: Taxonomy) -> ResponseSchema:
     traits = {"type": "array", "items": {"type": "string", "enum": list(taxonomy.trait_ids)},
               "maxItems": JUDGE_MAX_TRAITS}
     return ResponseSchema(name="trait_judgement", schema=strict_object({"traits": traits}))
-
-
-def user_text(messages: list[Turn]) -> str:
-    """All user turns joined: what leak checks and judges read."""
-    return "\n".join(t.content for t in messages if t.role == "user")
 
 
 def build_dialogue_messages(entry: PlanEntry, version: str = "dialogue-v2",

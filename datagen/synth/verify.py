@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from datagen.records.sample import Cue, ItemRef, Turn, Verification
+from datagen.records.sample import Cue, ItemRef, Turn, Verification, user_text
 from datagen.synth.ground_truth import TagLookup, tag_status
 from datagen.taxonomy.leaks import LeakMatcher, normalize_text
 
@@ -79,8 +79,7 @@ def verify_sample(
     unknown_policy: str = "exclude",
 ) -> Verification:
     """All checks of one sample; ``passed`` only when every check passes."""
-    text = "\n".join(t.content for t in messages if t.role == "user")
-    hits = leaks.find(text)
+    hits = leaks.find(user_text(messages))
     own = sorted({t for t, _ in hits if t in traits})
     stated = own if variant in ("explicit", "acquisition") else []  # said on purpose
     own = [] if stated else own
