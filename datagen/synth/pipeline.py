@@ -159,16 +159,12 @@ def _draw(ctx: StageContext, entry: PlanEntry) -> Drawn:
     if hopeless:
         return Drawn(None, None, [], f"no item can be safe for {', '.join(hopeless)} "
                      f"(unknown policy {ctx.unknown_policy})")
-    matched = ctx.taste is not None and not entry.traits
-    taste: list[str] = []
-    drawn_as = entry
+    matched = ctx.taste if not entry.traits else None  # a control: draw a matched taste
     rejected: list[str] = []
     detail = ""
     for attempt in range(ctx.max_attempts):
-        if matched:
-            assert ctx.taste is not None
-            taste = ctx.taste.of(entry.index, attempt)
-            drawn_as = entry.model_copy(update={"traits": taste}) if taste else entry
+        taste = matched.of(entry.index, attempt) if matched is not None else []
+        drawn_as = entry.model_copy(update={"traits": taste}) if taste else entry
         draft = ctx.users.draw(drawn_as, attempt)
         if isinstance(draft, str):
             rejected.append(draft)

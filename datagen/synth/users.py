@@ -42,13 +42,12 @@ import numpy as np
 from datagen.graph.related import RelatedIndex
 from datagen.graph.restricted import ProfileScores, walk_profile
 from datagen.records.sample import ItemRef
-from datagen.synth.genres import GENRE_GROUPS, OTHER_GROUP, genre_group
+from datagen.synth.genres import OTHER_GROUP, genre_group
 from datagen.synth.plan import PlanEntry
 from datagen.synth.safety import SafetyMasks
 from datagen.synth.seeds import Seed, seed_pick
 
 __all__ = [
-    "GENRE_GROUPS",
     "LIKED_CONTRADICTS",
     "MIN_LIKED",
     "NOT_STRICTLY_SAFE",
@@ -56,7 +55,6 @@ __all__ = [
     "TOO_SHORT",
     "UserDraft",
     "UserSampler",
-    "genre_group",
 ]
 
 LIKED_CONTRADICTS = "liked_contradicts_traits"
@@ -65,6 +63,7 @@ TOO_MANY_UNKNOWN = "too_many_unknown_liked"
 TOO_SHORT = "profile_too_short"
 #: liked films of a graph profile: drawn uniformly in [MIN_LIKED, MAX_LIKED]
 MIN_LIKED, MAX_LIKED = 3, 5
+
 
 @dataclass
 class UserDraft:

@@ -16,9 +16,10 @@ from datagen.catalogue import load_default_catalogue
 from datagen.parquet_io import read_parquet
 from datagen.records.sample import SAMPLE_SCHEMA, table_to_samples
 from datagen.synth.config import SynthConfig
+from datagen.synth.genres import GENRE_GROUPS, genre_group
 from datagen.synth.pipeline import ControlTaste, safety_masks
 from datagen.synth.runner import synthesize
-from datagen.synth.users import GENRE_GROUPS, UserSampler, genre_group
+from datagen.synth.users import UserSampler
 
 FAMILY = {"Animation", "Family"}
 
