@@ -37,6 +37,14 @@ class Failure:
     retry_after: float | None = None
     detail: str = ""
 
+    @property
+    def rejects_form(self) -> bool:
+        """A 5xx whose message names ``response_format``: the server refuses the
+        structured-output form (llama-cpp-python answers ``json_schema`` with HTTP 500), it is
+        not overloaded. The form steps down; the concurrency limit does not."""
+        return self.status is not None and self.status >= 500 \
+            and "response_format" in self.detail
+
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""

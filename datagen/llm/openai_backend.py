@@ -172,10 +172,7 @@ class OpenAIBackend(RetryingBackend):
                 failure = classify(exc)
                 if failure.status in (401, 403, 404):
                     raise self.error(exc, attempt) from None
-                if failure.retryable and attempt < _PROBE_TRIES \
-                        and "response_format" not in failure.detail:
-                    # a 5xx that names response_format is a rejection of the form
-                    # (llama-cpp-python answers json_schema with HTTP 500), not a hiccup
+                if failure.retryable and attempt < _PROBE_TRIES and not failure.rejects_form:
                     await asyncio.sleep(self._delay(exc, attempt))
                     continue
                 if failure.kind in ("timeout", "connection"):

@@ -58,11 +58,9 @@ class _LoopState:
 
 
 def _congestion(failure: Failure) -> bool:
-    """Timeouts, 429 and 5xx mean the server is overloaded: lower the limit. A 5xx that
-    names ``response_format`` is not load but a rejection of the structured-output form
-    (llama-cpp-python answers ``json_schema`` with HTTP 500): the mode steps down instead."""
-    if failure.status is not None and failure.status >= 500 \
-            and "response_format" in failure.detail:
+    """Timeouts, 429 and 5xx mean the server is overloaded: lower the limit (a rejected
+    structured-output form is not load: :attr:`Failure.rejects_form`)."""
+    if failure.rejects_form:
         return False
     return failure.kind == "timeout" or (
         failure.status is not None and (failure.status == 429 or failure.status >= 500))
