@@ -78,23 +78,19 @@ def pick_template(rng: random.Random, templates: list[str], slots: dict[str, str
     return _pick(rng, templates, slots)
 
 
-def _pick(rng: random.Random, templates: list[str], slots: dict[str, str]) -> str:
+def _pick(rng: random.Random, templates: list[str], slots: dict[str, str],
+          used: set[str] | None = None) -> str:
+    """A usable template, filled. With ``used``: avoid the templates already in it (a
+    dialogue that asks the same question twice reads like a bot), unless none is left, and
+    record the pick."""
     usable = [t for t in templates if _fields(t) <= slots.keys()]
+    if used is not None:
+        usable = [t for t in usable if t not in used] or usable
     if not usable:
         return ""
-    return string.Formatter().vformat(rng.choice(usable), (), slots)
-
-
-def _pick_fresh(rng: random.Random, templates: list[str], slots: dict[str, str],
-                used: set[str]) -> str:
-    """Like :func:`_pick`, avoiding the templates in ``used`` (a dialogue that asks the same
-    question twice reads like a bot); records the pick. Falls back to any usable template."""
-    usable = [t for t in templates if _fields(t) <= slots.keys()]
-    fresh = [t for t in usable if t not in used] or usable
-    if not fresh:
-        return ""
-    chosen = rng.choice(fresh)
-    used.add(chosen)
+    chosen = rng.choice(usable)
+    if used is not None:
+        used.add(chosen)
     return string.Formatter().vformat(chosen, (), slots)
 
 
@@ -145,10 +141,10 @@ def _user_turns(rng: random.Random, entry: PlanEntry, tpl: dict[str, list[str]],
     turns = [first, _pick(rng, tpl["aspect"], slots)]
     used: set[str] = set()
     while len(turns) < n - 1:
-        turns.append(_pick_fresh(rng, tpl["extra"], slots, used))
+        turns.append(_pick(rng, tpl["extra"], slots, used))
     last = _pick(rng, tpl["final"], slots)
     if rng.random() < 0.5:
-        last = f"{_pick_fresh(rng, tpl['extra'], slots, used)} {last}".strip()
+        last = f"{_pick(rng, tpl['extra'], slots, used)} {last}".strip()
     turns.append(last)
     return [" ".join(t.split()) for t in turns[:n]]
 
@@ -207,7 +203,7 @@ def compose_dialogue(entry: PlanEntry, leaks: LeakMatcher,
     user = _user_turns(rng, entry, tpl, slots)
     assistant = [_pick(rng, tpl["ask_aspect"], slots)]
     asked: set[str] = set()
-    assistant += [_pick_fresh(rng, tpl["ask_more"], slots, asked) for _ in range(len(user) - 2)]
+    assistant += [_pick(rng, tpl["ask_more"], slots, asked) for _ in range(len(user) - 2)]
     if entry.variant == "acquisition":
         cues = _acquisition_cues(entry, user, assistant, explicit)
     else:
