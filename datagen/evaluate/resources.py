@@ -57,12 +57,19 @@ def run_input_path(run_dir: str | Path | None, key: str) -> Path | None:
     return _run_path(run_dir, key)[0]
 
 
-def load_run_matcher(run_dir: str | Path | None, taxonomy_path: str | Path | None = None) -> Any:
-    """The one leak matcher over the given taxonomy, else the run's, else the embedded one."""
+def load_run_taxonomy(run_dir: str | Path | None,
+                      taxonomy_path: str | Path | None = None) -> Any:
+    """The taxonomy given, else the one the run was synthesized with, else the embedded one."""
     from datagen.taxonomy import load_taxonomy
+
+    return load_taxonomy(taxonomy_path or run_input_path(run_dir, "taxonomy"))
+
+
+def load_run_matcher(run_dir: str | Path | None, taxonomy_path: str | Path | None = None) -> Any:
+    """The one leak matcher over :func:`load_run_taxonomy`."""
     from datagen.taxonomy.leaks import LeakMatcher
 
-    return LeakMatcher(load_taxonomy(taxonomy_path or run_input_path(run_dir, "taxonomy")))
+    return LeakMatcher(load_run_taxonomy(run_dir, taxonomy_path))
 
 
 def load_catalogue(path: str | Path | None = None, run_dir: str | Path | None = None) -> Any:

@@ -16,7 +16,7 @@ from datagen.predict.config import Mode, PredictConfig, RecommenderKind, UserKin
 from datagen.predict.prompts import load_recommender_prompt
 from datagen.predict.recommenders import BaselineRecommender, LLMRecommender, Recommender
 
-__all__ = ["build_recommender", "chat_backend", "load_run_taxonomy"]
+__all__ = ["build_recommender", "chat_backend"]
 
 
 def chat_backend(config: PredictConfig, kind: RecommenderKind, model: str, meter: Any) -> Any:
@@ -32,14 +32,6 @@ def chat_backend(config: PredictConfig, kind: RecommenderKind, model: str, meter
                        price_out=config.price_output_per_mtok, meter=meter,
                        run_dir=config.run_dir, no_cache=config.no_cache,
                        cache_path=config.cache_path)
-
-
-def load_run_taxonomy(config: PredictConfig) -> Any:
-    """The taxonomy given, else the one the run was synthesized with, else the embedded one."""
-    from datagen.evaluate.resources import run_input_path
-    from datagen.taxonomy import load_taxonomy
-
-    return load_taxonomy(config.taxonomy_path or run_input_path(config.run_dir, "taxonomy"))
 
 
 def _baseline(config: PredictConfig) -> Recommender:
@@ -92,9 +84,10 @@ def build_recommender(config: PredictConfig, meter: Any) -> tuple[Recommender, A
                               "--mode acquisition, or a single-answer prompt")
         return LLMRecommender(backend, prompt, n=config.n, temperature=config.temperature,
                               max_tokens=config.max_tokens), None
+    from datagen.evaluate.resources import load_run_taxonomy
     from datagen.predict.acquisition import AcquisitionRecommender
 
-    user = _user(config, load_run_taxonomy(config), meter)
+    user = _user(config, load_run_taxonomy(config.run_dir, config.taxonomy_path), meter)
     return AcquisitionRecommender(backend, prompt, user, budget=config.budget, n=config.n,
                                   temperature=config.temperature,
                                   max_tokens=config.max_tokens), user
